@@ -1,0 +1,1540 @@
+/*
+ * The filter model: contexts, attributes, arches, rules, priorities, transactions, merge, and
+ * the lowering of all of it into per-arch views that the generators read.
+ *
+ * Model: a filter remembers what the API was told, in the native numbering (struct
+ * filter_state), and nothing derived. Every question that depends on an arch (does it have the
+ * syscall, does it multiplex it through socketcall/ipc, how wide are its arguments) is answered
+ * when rules are lowered into a struct filter_view, so adding an arch later applies the existing
+ * rules to it for free, and a transaction is a plain snapshot of the state.
+ *
+ * Invariants: a rule in the state was accepted for every arch present when it was added (the
+ * arches added later skip what they cannot express); rule comparisons are sorted by argument
+ * and normalised (datum_b is 0 unless MASKED_EQ), so equal rules compare equal whatever order
+ * they were written in; the cached program is dropped by every change.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+
+#include "filter-internal.h"
+#include "util.h"
+
+#define X32_TOKEN (62u | 0x40000000u)
+
+_public_ bool scmpd_action_valid(uint32_t action)
+{
+        switch (action & 0xffff0000U) {
+        case SCMPD_ACT_KILL_PROCESS:
+        case SCMPD_ACT_KILL_THREAD:
+        case SCMPD_ACT_TRAP:
+        case SCMPD_ACT_NOTIFY:
+        case SCMPD_ACT_LOG:
+        case SCMPD_ACT_ALLOW:
+                return (action & 0xffffU) == 0;
+        case 0x00050000U: /* ERRNO */
+        case 0x7ff00000U: /* TRACE */
+                return true;
+        default:
+                return false;
+        }
+}
+
+/* libseccomp refuses ERRNO data from its MAX_ERRNO (4095) up and accepts any TRACE message. */
+static bool action_ok(uint32_t action)
+{
+        if (!scmpd_action_valid(action))
+                return false;
+        if ((action & 0xffff0000U) == 0x00050000U && (action & 0xffffU) >= 4095)
+                return false;
+        return true;
+}
+
+const char *filter_action_str(uint32_t action, char *buf, size_t size)
+{
+        switch (action & 0xffff0000U) {
+        case SCMPD_ACT_KILL_PROCESS:
+                snprintf(buf, size, "KILL_PROCESS");
+                break;
+        case SCMPD_ACT_KILL_THREAD:
+                snprintf(buf, size, "KILL");
+                break;
+        case SCMPD_ACT_TRAP:
+                snprintf(buf, size, "TRAP");
+                break;
+        case 0x00050000U:
+                snprintf(buf, size, "ERRNO(%u)", action & 0xffffU);
+                break;
+        case 0x7ff00000U:
+                snprintf(buf, size, "TRACE(%u)", action & 0xffffU);
+                break;
+        case SCMPD_ACT_NOTIFY:
+                snprintf(buf, size, "NOTIFY");
+                break;
+        case SCMPD_ACT_LOG:
+                snprintf(buf, size, "LOG");
+                break;
+        case SCMPD_ACT_ALLOW:
+                snprintf(buf, size, "ALLOW");
+                break;
+        default:
+                snprintf(buf, size, "0x%08x", action);
+        }
+        return buf;
+}
+
+void filter_set_error(struct scmpd_filter *f, const char *fmt, ...)
+{
+        va_list ap;
+        char *s = NULL;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        free(f->error);
+        f->error = s;
+}
+
+_public_ const char *scmpd_filter_error(const struct scmpd_filter *f)
+{
+        return f ? f->error : NULL;
+}
+
+static void lowered_drop(struct scmpd_filter *f);
+
+static void filter_changed(struct scmpd_filter *f)
+{
+        free(f->prog);
+        f->prog = NULL;
+        f->prog_len = 0;
+}
+
+static void state_done(struct filter_state *s)
+{
+        free(s->rules);
+        free(s->prios);
+        s->rules = NULL;
+        s->prios = NULL;
+        s->n_rules = s->n_prios = 0;
+}
+
+static int state_copy(const struct filter_state *from, struct filter_state *to)
+{
+        *to = *from;
+        to->rules = NULL;
+        to->prios = NULL;
+        if (from->n_rules) {
+                to->rules = malloc(from->n_rules * sizeof(*from->rules));
+                if (!to->rules)
+                        return -ENOMEM;
+                memcpy(to->rules, from->rules, from->n_rules * sizeof(*from->rules));
+        }
+        if (from->n_prios) {
+                to->prios = malloc(from->n_prios * sizeof(*from->prios));
+                if (!to->prios) {
+                        free(to->rules);
+                        to->rules = NULL;
+                        return -ENOMEM;
+                }
+                memcpy(to->prios, from->prios, from->n_prios * sizeof(*from->prios));
+        }
+        return 0;
+}
+
+static void state_init(struct filter_state *s, uint32_t default_action)
+{
+        *s = (struct filter_state){
+                .default_action = default_action,
+                .badarch_action = SCMPD_ACT_KILL_THREAD,
+                .nnp = true,
+                .optimize = 1,
+                .n_arches = 1,
+                .arches = { scmpd_arch_native() },
+        };
+}
+
+_public_ int scmpd_filter_new(uint32_t default_action, struct scmpd_filter **ret)
+{
+        struct scmpd_filter *f;
+
+        if (!ret || !action_ok(default_action))
+                return -EINVAL;
+        f = calloc(1, sizeof(*f));
+        if (!f)
+                return -ENOMEM;
+        state_init(&f->s, default_action);
+        f->listener_fd = -1;
+        *ret = f;
+        return 0;
+}
+
+static void txn_drop_all(struct scmpd_filter *f)
+{
+        for (size_t i = 0; i < f->n_txn; i++)
+                state_done(&f->txn[i]);
+        free(f->txn);
+        f->txn = NULL;
+        f->n_txn = 0;
+}
+
+_public_ struct scmpd_filter *scmpd_filter_free(struct scmpd_filter *f)
+{
+        if (!f)
+                return NULL;
+        state_done(&f->s);
+        txn_drop_all(f);
+        lowered_drop(f);
+        free(f->prog);
+        free(f->error);
+        free(f);
+        return NULL;
+}
+
+_public_ int scmpd_filter_reset(struct scmpd_filter *f, uint32_t default_action)
+{
+        if (!f || !action_ok(default_action))
+                return -EINVAL;
+        state_done(&f->s);
+        txn_drop_all(f);
+        state_init(&f->s, default_action);
+        f->listener_fd = -1;
+        lowered_drop(f);
+        filter_changed(f);
+        return 0;
+}
+
+_public_ int scmpd_filter_attr_get(const struct scmpd_filter *f, enum scmpd_filter_attr attr,
+                                   uint32_t *ret_value)
+{
+        const struct filter_state *s;
+        uint32_t v;
+
+        if (!f || !ret_value)
+                return -EINVAL;
+        s = &f->s;
+        switch (attr) {
+        case SCMPD_ATTR_DEFAULT_ACTION:
+                v = s->default_action;
+                break;
+        case SCMPD_ATTR_BADARCH_ACTION:
+                v = s->badarch_action;
+                break;
+        case SCMPD_ATTR_NO_NEW_PRIVS:
+                v = s->nnp;
+                break;
+        case SCMPD_ATTR_TSYNC:
+                v = s->tsync;
+                break;
+        case SCMPD_ATTR_TSKIP:
+                v = s->tskip;
+                break;
+        case SCMPD_ATTR_LOG:
+                v = s->log;
+                break;
+        case SCMPD_ATTR_SSB:
+                v = s->ssb;
+                break;
+        case SCMPD_ATTR_OPTIMIZE:
+                v = s->optimize;
+                break;
+        case SCMPD_ATTR_RAW_RC:
+                v = s->raw_rc;
+                break;
+        case SCMPD_ATTR_WAIT_KILLABLE_RECV:
+                v = s->wait_killable;
+                break;
+        default:
+                return -EINVAL;
+        }
+        *ret_value = v;
+        return 0;
+}
+
+_public_ int scmpd_filter_attr_set(struct scmpd_filter *f, enum scmpd_filter_attr attr,
+                                   uint32_t value)
+{
+        struct filter_state *s;
+
+        if (!f)
+                return -EINVAL;
+        s = &f->s;
+        switch (attr) {
+        case SCMPD_ATTR_DEFAULT_ACTION:
+                return -EACCES;
+        case SCMPD_ATTR_BADARCH_ACTION:
+                if (!action_ok(value))
+                        return -EINVAL;
+                s->badarch_action = value;
+                break;
+        case SCMPD_ATTR_NO_NEW_PRIVS:
+                s->nnp = value != 0;
+                break;
+        case SCMPD_ATTR_TSYNC:
+                s->tsync = value != 0;
+                break;
+        case SCMPD_ATTR_TSKIP:
+                s->tskip = value != 0;
+                break;
+        case SCMPD_ATTR_LOG:
+                s->log = value != 0;
+                break;
+        case SCMPD_ATTR_SSB:
+                s->ssb = value != 0;
+                break;
+        case SCMPD_ATTR_OPTIMIZE:
+                if (value != 1 && value != 2)
+                        return -EOPNOTSUPP;
+                s->optimize = value;
+                break;
+        case SCMPD_ATTR_RAW_RC:
+                s->raw_rc = value != 0;
+                break;
+        case SCMPD_ATTR_WAIT_KILLABLE_RECV:
+                s->wait_killable = value != 0;
+                break;
+        default:
+                return -EINVAL;
+        }
+        filter_changed(f);
+        return 0;
+}
+
+/* ---- arches ---- */
+
+static const struct scmpd_arch *arch_resolve(uint32_t token)
+{
+        return token == 0 ? scmpd_arch_native() : scmpd_arch_by_token(token);
+}
+
+static ssize_t arch_index(const struct filter_state *s, const struct scmpd_arch *a)
+{
+        for (size_t i = 0; i < s->n_arches; i++)
+                if (s->arches[i] == a)
+                        return (ssize_t)i;
+        return -1;
+}
+
+static size_t arch_table_index(const struct scmpd_arch *a)
+{
+        const struct scmpd_arch *first = scmpd_arch_at(0);
+
+        /* The arches are one static array in table order (lib/arch/arch.c). */
+        if (a >= first && a < first + scmpd_arch_count() && scmpd_arch_at((size_t)(a - first)) == a)
+                return (size_t)(a - first);
+        for (size_t i = 0; i < scmpd_arch_count(); i++)
+                if (scmpd_arch_at(i) == a)
+                        return i;
+        return 0;
+}
+
+/* Rules that apply to "every arch of the filter" (mask 0) are bound to the current arches, so
+ * an arch added next does not get them. With no arch at all they apply nowhere and go. */
+static void pin_rules_to_arches(struct filter_state *s)
+{
+        uint64_t mask = 0;
+        size_t kept = 0;
+
+        for (size_t i = 0; i < s->n_arches; i++)
+                mask |= UINT64_C(1) << arch_table_index(s->arches[i]);
+        for (size_t k = 0; k < s->n_rules; k++) {
+                if (s->rules[k].arch_mask == 0) {
+                        if (mask == 0)
+                                continue;
+                        s->rules[k].arch_mask = mask;
+                }
+                s->rules[kept++] = s->rules[k];
+        }
+        s->n_rules = kept;
+}
+
+_public_ int scmpd_filter_arch_add(struct scmpd_filter *f, uint32_t token)
+{
+        const struct scmpd_arch *a;
+
+        if (!f)
+                return -EINVAL;
+        a = arch_resolve(token);
+        if (!a)
+                return -EINVAL;
+        if (arch_index(&f->s, a) >= 0)
+                return -EEXIST;
+        /* One filter holds one byte order, as in libseccomp. */
+        if (f->s.n_arches > 0 && f->s.arches[0]->big_endian != a->big_endian)
+                return -EDOM;
+        if (f->s.n_arches >= FILTER_ARCH_MAX)
+                return -ENOSPC;
+        /* libseccomp keeps rules per arch: rules added so far stay on the arches they were
+         * added to, and the new arch starts without them (seccomp_arch_add(3)). */
+        pin_rules_to_arches(&f->s);
+        f->s.arches[f->s.n_arches++] = a;
+        lowered_drop(f);
+        filter_changed(f);
+        return 0;
+}
+
+_public_ int scmpd_filter_arch_remove(struct scmpd_filter *f, uint32_t token)
+{
+        const struct scmpd_arch *a;
+        ssize_t i;
+
+        if (!f)
+                return -EINVAL;
+        a = arch_resolve(token);
+        if (!a)
+                return -EINVAL;
+        i = arch_index(&f->s, a);
+        if (i < 0)
+                return -EEXIST;
+        memmove(&f->s.arches[i], &f->s.arches[i + 1],
+                (f->s.n_arches - (size_t)i - 1) * sizeof(f->s.arches[0]));
+        f->s.n_arches--;
+        /* Its rules go with it: adding the arch again starts it empty, as in libseccomp. A rule
+         * left on no arch at all is dropped. */
+        {
+                uint64_t bit = UINT64_C(1) << arch_table_index(a);
+                size_t kept = 0;
+
+                for (size_t k = 0; k < f->s.n_rules; k++) {
+                        struct filter_rule *r = &f->s.rules[k];
+
+                        if (r->arch_mask & bit) {
+                                r->arch_mask &= ~bit;
+                                if (r->arch_mask == 0)
+                                        continue;
+                        }
+                        f->s.rules[kept++] = *r;
+                }
+                f->s.n_rules = kept;
+        }
+        lowered_drop(f);
+        filter_changed(f);
+        return 0;
+}
+
+_public_ int scmpd_filter_arch_has(const struct scmpd_filter *f, uint32_t token)
+{
+        const struct scmpd_arch *a;
+
+        if (!f)
+                return -EINVAL;
+        a = arch_resolve(token);
+        if (!a)
+                return -EINVAL;
+        return arch_index(&f->s, a) >= 0 ? 1 : 0;
+}
+
+/* ---- rules ---- */
+
+static bool syscall_valid(const struct filter_state *s, int nr)
+{
+        if (nr == -1 && s->tskip)
+                return true;
+        return !(nr <= -1 && nr >= -99);
+}
+
+/*
+ * The number `nr` (native numbering) has on `arch`. Returns 0 and the number (real, or the
+ * pseudo number when the arch lacks the syscall), -EFAULT when the name is unknown.
+ */
+/*
+ * A memo of native-to-arch translations (by name, in lib/arch: two binary searches and string
+ * compares), which compiling a profile asks for thousands of times. Direct-mapped by the low
+ * bits of the native number, per arch; each slot packs the number asked about and the answer
+ * (biased so that an all-zero slot is empty) into one atomic word, so threads may share it:
+ * they can only ever store the same answer for the same question.
+ */
+#define XLAT_SLOTS 1024
+#define XLAT_ARCHES 32
+
+static _Atomic uint64_t xlat_memo[XLAT_ARCHES][XLAT_SLOTS];
+
+static int syscall_translate_memo(const struct scmpd_arch *native, int nr,
+                                  const struct scmpd_arch *arch)
+{
+        size_t a = arch_table_index(arch);
+        _Atomic uint64_t *slot;
+        uint64_t v;
+        int t;
+
+        if (nr < 0 || a >= XLAT_ARCHES)
+                return scmpd_syscall_translate(native, nr, arch);
+        slot = &xlat_memo[a][(unsigned)nr % XLAT_SLOTS];
+        v = atomic_load_explicit(slot, memory_order_relaxed);
+        if (v != 0 && (uint32_t)(v >> 32) == (uint32_t)nr)
+                return (int)((uint32_t)v ^ 0x80000000U);
+        t = scmpd_syscall_translate(native, nr, arch);
+        /* INT32_MIN is never an answer, so its encoding (0) marks an empty slot. */
+        v = (uint64_t)(uint32_t)nr << 32 | ((uint32_t)t ^ 0x80000000U);
+        atomic_store_explicit(slot, v, memory_order_relaxed);
+        return t;
+}
+
+static int syscall_on_arch(const struct scmpd_arch *arch, int nr, int *ret)
+{
+        const struct scmpd_arch *native = scmpd_arch_native();
+        int t;
+
+        if (nr == -1 || arch == native) {
+                *ret = nr;
+                return 0;
+        }
+        t = syscall_translate_memo(native, nr, arch);
+        if (t == SCMPD_NR_NONE)
+                return -EFAULT;
+        *ret = t;
+        return 0;
+}
+
+/* libseccomp rewrites socket and ipc calls into their multiplexer on these arches only. */
+static bool arch_rewrites_mux(const struct scmpd_arch *arch)
+{
+        switch (arch->token) {
+        case AUDIT_ARCH_I386:
+        case AUDIT_ARCH_MIPS:
+        case AUDIT_ARCH_MIPSEL:
+        case AUDIT_ARCH_S390:
+        case AUDIT_ARCH_S390X:
+        case AUDIT_ARCH_PPC:
+        case AUDIT_ARCH_PPC64:
+        case AUDIT_ARCH_PPC64LE:
+                return true;
+        default:
+                return false;
+        }
+}
+
+/* scmpd_syscall_mux() (by name in lib/arch), memoized like the translations above: a slot
+ * packs the number, a "filled" bit, the answer, the multiplexer and the call number. */
+static _Atomic uint64_t mux_memo[XLAT_ARCHES][XLAT_SLOTS];
+
+static int syscall_mux_memo(const struct scmpd_arch *arch, int nr, enum scmpd_mux *ret_mux,
+                            uint32_t *ret_call)
+{
+        size_t a = arch_table_index(arch);
+        _Atomic uint64_t *slot;
+        enum scmpd_mux mux = 0;
+        uint32_t call = 0;
+        uint64_t v;
+        int r;
+
+        if (nr < 0 || a >= XLAT_ARCHES)
+                return scmpd_syscall_mux(arch, nr, ret_mux, ret_call);
+        slot = &mux_memo[a][(unsigned)nr % XLAT_SLOTS];
+        v = atomic_load_explicit(slot, memory_order_relaxed);
+        if ((v & (UINT64_C(1) << 31)) && (uint32_t)(v >> 32) == (uint32_t)nr) {
+                r = (int)((v >> 24) & 0x7f) - 64;
+                *ret_mux = (enum scmpd_mux)((v >> 16) & 0xff);
+                *ret_call = (uint32_t)(v & 0xffff);
+                return r;
+        }
+        r = scmpd_syscall_mux(arch, nr, &mux, &call);
+        /* Only small answers fit a slot (they all do: 0/1/-EINVAL, two muxes, calls <= 24). */
+        if (r >= -64 && r < 64 && (unsigned)mux < 256 && call < 65536) {
+                v = (uint64_t)(uint32_t)nr << 32 | UINT64_C(1) << 31 | (uint64_t)(r + 64) << 24 |
+                    (uint64_t)mux << 16 | call;
+                atomic_store_explicit(slot, v, memory_order_relaxed);
+        }
+        *ret_mux = mux;
+        *ret_call = call;
+        return r;
+}
+
+static int mux_of(const struct scmpd_arch *arch, int nr, int *ret_mux_nr, uint32_t *ret_call)
+{
+        enum scmpd_mux mux;
+        uint32_t call;
+        int r;
+
+        if (nr == -1 || !arch_rewrites_mux(arch))
+                return 0;
+        r = syscall_mux_memo(arch, nr, &mux, &call);
+        if (r <= 0)
+                return 0;
+        if (mux == SCMPD_MUX_SOCKETCALL && arch->socketcall_nr >= 0)
+                *ret_mux_nr = arch->socketcall_nr;
+        else if (mux == SCMPD_MUX_IPC && arch->ipc_nr >= 0)
+                *ret_mux_nr = arch->ipc_nr;
+        else
+                return 0;
+        *ret_call = call;
+        return 1;
+}
+
+/* Check that a rule can be placed on one arch; 0 or a negative errno. */
+static int rule_check_arch(const struct filter_rule *r, const struct scmpd_arch *arch)
+{
+        int nr, mux_nr, k;
+        uint32_t call;
+
+        k = syscall_on_arch(arch, r->syscall, &nr);
+        if (k < 0)
+                return k;
+        if (mux_of(arch, nr, &mux_nr, &call) > 0) {
+                if ((r->flags & SCMPD_RULE_EXACT) && r->n > 0)
+                        return -EINVAL;
+                return 0;
+        }
+        if (nr < -1 && (r->flags & SCMPD_RULE_EXACT))
+                return -EDOM;
+        return 0;
+}
+
+static int cmp_arg_order(const void *a, const void *b)
+{
+        const struct scmpd_arg_cmp *x = a, *y = b;
+        return (x->arg > y->arg) - (x->arg < y->arg);
+}
+
+static int lowered_ensure(struct scmpd_filter *f);
+/* Where a rule lands on an arch: up to two (number, lowered rule) targets. */
+struct rule_target {
+        int nr;
+        struct view_rule vr;
+};
+
+static size_t rule_targets(const struct filter_rule *r, const struct scmpd_arch *arch,
+                           size_t origin, struct rule_target out[2]);
+static int lowered_apply(struct scmpd_filter *f, size_t arch_pos, const struct rule_target *t,
+                         size_t nt, bool dry_run);
+
+static int state_push_rule(struct filter_state *s, const struct filter_rule *r)
+{
+        struct filter_rule *v = realloc(s->rules, (s->n_rules + 1) * sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        s->rules = v;
+        s->rules[s->n_rules++] = *r;
+        return 0;
+}
+
+_public_ int scmpd_filter_rule_add(struct scmpd_filter *f, uint32_t action, int syscall,
+                                   unsigned flags, size_t n, const struct scmpd_arg_cmp *cmps)
+{
+        struct filter_rule r = { .action = action, .syscall = syscall, .flags = flags };
+        bool seen[SCMPD_ARGS_MAX] = { false };
+        struct rule_target targets[FILTER_ARCH_MAX][2];
+        size_t n_targets[FILTER_ARCH_MAX];
+        int k;
+
+        if (!f || (flags & ~SCMPD_RULE_EXACT))
+                return -EINVAL;
+        if (n > SCMPD_ARGS_MAX || (n > 0 && !cmps))
+                return -EINVAL;
+        if (!syscall_valid(&f->s, syscall))
+                return -EINVAL;
+        if (!action_ok(action))
+                return -EINVAL;
+        if (action == f->s.default_action)
+                return -EACCES;
+        /* libseccomp 2.5.4 takes exact rules only in single-arch filters. */
+        if ((flags & SCMPD_RULE_EXACT) && f->s.n_arches > 1)
+                return -EOPNOTSUPP;
+        for (size_t i = 0; i < n; i++) {
+                struct scmpd_arg_cmp c = cmps[i];
+
+                if (c.arg >= SCMPD_ARGS_MAX || seen[c.arg])
+                        return -EINVAL;
+                if (c.op < SCMPD_CMP_NE || c.op > SCMPD_CMP_MASKED_EQ)
+                        return -EINVAL;
+                seen[c.arg] = true;
+                if (c.op != SCMPD_CMP_MASKED_EQ)
+                        c.datum_b = 0;
+                r.cmps[i] = c;
+        }
+        r.n = (unsigned)n;
+        qsort(r.cmps, r.n, sizeof(r.cmps[0]), cmp_arg_order);
+
+        for (size_t i = 0; i < f->s.n_arches; i++) {
+                k = rule_check_arch(&r, f->s.arches[i]);
+                if (k < 0)
+                        return k;
+        }
+
+        /* Overlaps are decided at add time, per arch, as libseccomp decides them (filter.h). */
+        k = lowered_ensure(f);
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < f->s.n_arches; i++) {
+                n_targets[i] = rule_targets(&r, f->s.arches[i], f->s.n_rules, targets[i]);
+                k = lowered_apply(f, i, targets[i], n_targets[i], true);
+                if (k < 0)
+                        return k;
+        }
+
+        k = state_push_rule(&f->s, &r);
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < f->s.n_arches; i++) {
+                k = lowered_apply(f, i, targets[i], n_targets[i], false);
+                if (k < 0) {
+                        lowered_drop(f); /* out of memory half-way: rebuild next time */
+                        break;
+                }
+        }
+        filter_changed(f);
+        return 0;
+}
+
+_public_ int scmpd_filter_syscall_priority(struct scmpd_filter *f, int syscall, uint8_t priority)
+{
+        struct filter_prio *v;
+        int k, nr;
+
+        if (!f || !syscall_valid(&f->s, syscall))
+                return -EINVAL;
+        for (size_t i = 0; i < f->s.n_arches; i++) {
+                k = syscall_on_arch(f->s.arches[i], syscall, &nr);
+                if (k < 0)
+                        return k;
+        }
+        for (size_t i = 0; i < f->s.n_prios; i++)
+                if (f->s.prios[i].syscall == syscall) {
+                        f->s.prios[i].priority = priority;
+                        filter_changed(f);
+                        return 0;
+                }
+        v = realloc(f->s.prios, (f->s.n_prios + 1) * sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        f->s.prios = v;
+        f->s.prios[f->s.n_prios++] = (struct filter_prio){ syscall, priority };
+        filter_changed(f);
+        return 0;
+}
+
+/* ---- transactions ---- */
+
+_public_ int scmpd_filter_transaction_start(struct scmpd_filter *f)
+{
+        struct filter_state *v;
+        int k;
+
+        if (!f)
+                return -EINVAL;
+        v = realloc(f->txn, (f->n_txn + 1) * sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        f->txn = v;
+        k = state_copy(&f->s, &f->txn[f->n_txn]);
+        if (k < 0)
+                return k;
+        f->n_txn++;
+        return 0;
+}
+
+_public_ int scmpd_filter_transaction_commit(struct scmpd_filter *f)
+{
+        if (!f || f->n_txn == 0)
+                return -EINVAL;
+        state_done(&f->txn[--f->n_txn]);
+        return 0;
+}
+
+_public_ int scmpd_filter_transaction_reject(struct scmpd_filter *f)
+{
+        if (!f || f->n_txn == 0)
+                return -EINVAL;
+        state_done(&f->s);
+        f->s = f->txn[--f->n_txn];
+        lowered_drop(f);
+        filter_changed(f);
+        return 0;
+}
+
+/* ---- merge ---- */
+
+_public_ int scmpd_filter_merge(struct scmpd_filter *dst, struct scmpd_filter *src)
+{
+        struct filter_state *d, *s;
+        struct filter_rule *rules;
+        uint64_t mask = 0;
+
+        if (!dst || !src || dst == src)
+                return -EINVAL;
+        d = &dst->s;
+        s = &src->s;
+        /* libseccomp compares only these attributes. */
+        if (d->default_action != s->default_action || d->badarch_action != s->badarch_action ||
+            d->nnp != s->nnp)
+                return -EINVAL;
+        if (d->n_arches > 0 && s->n_arches > 0 &&
+            d->arches[0]->big_endian != s->arches[0]->big_endian)
+                return -EDOM;
+        for (size_t i = 0; i < s->n_arches; i++)
+                if (arch_index(d, s->arches[i]) >= 0)
+                        return -EEXIST;
+        if (d->n_arches + s->n_arches > FILTER_ARCH_MAX)
+                return -ENOSPC;
+
+        for (size_t i = 0; i < s->n_arches; i++)
+                mask |= UINT64_C(1) << arch_table_index(s->arches[i]);
+        /* Rules that applied to every arch of dst now apply to dst's arches only. */
+        {
+                uint64_t dmask = 0;
+                for (size_t i = 0; i < d->n_arches; i++)
+                        dmask |= UINT64_C(1) << arch_table_index(d->arches[i]);
+                rules = realloc(d->rules, (d->n_rules + s->n_rules) * sizeof(*rules));
+                if (!rules && d->n_rules + s->n_rules > 0)
+                        return -ENOMEM;
+                d->rules = rules;
+                for (size_t i = 0; i < d->n_rules; i++)
+                        if (d->rules[i].arch_mask == 0)
+                                d->rules[i].arch_mask = dmask;
+        }
+        for (size_t i = 0; i < s->n_rules; i++) {
+                struct filter_rule r = s->rules[i];
+                if (r.arch_mask == 0)
+                        r.arch_mask = mask;
+                d->rules[d->n_rules++] = r;
+        }
+        for (size_t i = 0; i < s->n_arches; i++)
+                d->arches[d->n_arches++] = s->arches[i];
+        for (size_t i = 0; i < s->n_prios; i++)
+                (void)scmpd_filter_syscall_priority(dst, s->prios[i].syscall, s->prios[i].priority);
+        lowered_drop(dst);
+        filter_changed(dst);
+        scmpd_filter_free(src);
+        return 0;
+}
+
+_public_ bool scmpd_filter_uses_notify(const struct scmpd_filter *f)
+{
+        if (!f)
+                return false;
+        if ((f->s.default_action & 0xffff0000U) == SCMPD_ACT_NOTIFY)
+                return true;
+        for (size_t i = 0; i < f->s.n_rules; i++)
+                if ((f->s.rules[i].action & 0xffff0000U) == SCMPD_ACT_NOTIFY)
+                        return true;
+        return false;
+}
+
+/* ---- lowering into views ---- */
+
+static uint32_t arch_audit_value(const struct scmpd_arch *a)
+{
+        return a->token == X32_TOKEN ? AUDIT_ARCH_X86_64 : a->token;
+}
+
+static bool is_x32(const struct scmpd_arch *a)
+{
+        return a->token == X32_TOKEN;
+}
+
+/* Tie-break only: the kernel's precedence of actions, the most restrictive first. */
+static int64_t action_rank(uint32_t action)
+{
+        return ((int64_t)(int32_t)(action & 0xffff0000U) << 16) | (action & 0xffffU);
+}
+
+static unsigned op_rank(unsigned op)
+{
+        switch (op) {
+        case SCMPD_CMP_EQ:
+        case SCMPD_CMP_NE:
+        case SCMPD_CMP_MASKED_EQ:
+                return 3;
+        case SCMPD_CMP_LT:
+        case SCMPD_CMP_LE:
+                return 2;
+        default:
+                return 1;
+        }
+}
+
+/*
+ * Precedence among the conditional rules of one syscall, libseccomp's (filter.h): rules are
+ * compared comparison by comparison (in argument order); the higher argument goes first, on one
+ * argument an equality (or NE, MASKED_EQ) before an upper bound (LT, LE) before a lower bound
+ * (GT, GE); among equalities and lower bounds the larger datum first, among upper bounds the
+ * smaller. The first rule whose comparisons all hold decides.
+ */
+static int view_rule_cmp(const void *a, const void *b)
+{
+        const struct view_rule *x = a, *y = b;
+        unsigned n = x->n < y->n ? x->n : y->n;
+
+        for (unsigned i = 0; i < n; i++) {
+                const struct view_cmp *p = &x->c[i], *q = &y->c[i];
+                if (p->arg != q->arg)
+                        return p->arg > q->arg ? -1 : 1;
+                if (op_rank(p->op) != op_rank(q->op))
+                        return op_rank(p->op) > op_rank(q->op) ? -1 : 1;
+                if (p->datum != q->datum) {
+                        bool up = p->op == SCMPD_CMP_LT || p->op == SCMPD_CMP_LE;
+                        return (p->datum > q->datum) != up ? -1 : 1;
+                }
+                if (p->op != q->op)
+                        return p->op < q->op ? -1 : 1;
+                if (p->mask != q->mask)
+                        return p->mask > q->mask ? -1 : 1;
+        }
+        if (x->n != y->n)
+                return x->n < y->n ? -1 : 1;
+        if (x->bits != y->bits)
+                return x->bits < y->bits ? -1 : 1;
+        if (action_rank(x->action) != action_rank(y->action))
+                return action_rank(x->action) < action_rank(y->action) ? -1 : 1;
+        return 0;
+}
+
+/*
+ * The sys array of a section. In a view it is sorted by number. While rules are lowered into
+ * it (the rule_add cache, and a view being built) it only grows at the end, and `hash` finds an
+ * entry by number in constant time; section_flatten() sorts it once at the end.
+ */
+static size_t hash_slot(uint32_t nr, size_t cap)
+{
+        /* Fibonacci hashing: numbers are dense and small, x32's carry bit 30. */
+        return (size_t)((nr * UINT32_C(2654435769)) >> 8) & (cap - 1);
+}
+
+static int section_hash_grow(struct view_section *sec, size_t want)
+{
+        size_t cap = sec->hash_cap ? sec->hash_cap : 64;
+        uint32_t *h;
+
+        while (cap < 2 * want)
+                cap *= 2;
+        if (cap == sec->hash_cap)
+                return 0;
+        h = calloc(cap, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        for (size_t i = 0; i < sec->n_sys; i++) {
+                size_t p = hash_slot(sec->sys[i].nr, cap);
+                while (h[p])
+                        p = (p + 1) & (cap - 1);
+                h[p] = (uint32_t)i + 1;
+        }
+        free(sec->hash);
+        sec->hash = h;
+        sec->hash_cap = cap;
+        return 0;
+}
+
+/* The hash slot of nr: its entry, or the empty slot where it would go. */
+static size_t section_probe(const struct view_section *sec, uint32_t nr)
+{
+        size_t p = hash_slot(nr, sec->hash_cap);
+
+        while (sec->hash[p] && sec->sys[sec->hash[p] - 1].nr != nr)
+                p = (p + 1) & (sec->hash_cap - 1);
+        return p;
+}
+
+static struct view_sys *section_find(struct view_section *sec, uint32_t nr)
+{
+        size_t p;
+
+        if (!sec->hash) {
+                /* A finished view: sorted. */
+                size_t lo = 0, hi = sec->n_sys;
+                while (lo < hi) {
+                        size_t mid = lo + (hi - lo) / 2;
+                        if (sec->sys[mid].nr < nr)
+                                lo = mid + 1;
+                        else
+                                hi = mid;
+                }
+                return lo < sec->n_sys && sec->sys[lo].nr == nr ? &sec->sys[lo] : NULL;
+        }
+        p = section_probe(sec, nr);
+        return sec->hash[p] ? &sec->sys[sec->hash[p] - 1] : NULL;
+}
+
+/* Find or add the entry for nr in a section being lowered into. */
+static struct view_sys *section_sys(struct view_section *sec, uint32_t nr, bool *ret_oom)
+{
+        size_t p;
+
+        if (!sec->hash || 2 * (sec->n_sys + 1) > sec->hash_cap) {
+                if (section_hash_grow(sec, sec->n_sys + 1) < 0) {
+                        *ret_oom = true;
+                        return NULL;
+                }
+        }
+        p = section_probe(sec, nr);
+        if (sec->hash[p])
+                return &sec->sys[sec->hash[p] - 1];
+        if (array_full(sec->n_sys)) {
+                struct view_sys *v =
+                        realloc(sec->sys, (sec->n_sys ? 2 * sec->n_sys : 1) * sizeof(*v));
+                if (!v) {
+                        *ret_oom = true;
+                        return NULL;
+                }
+                sec->sys = v;
+        }
+        sec->hash[p] = (uint32_t)sec->n_sys + 1;
+        sec->sys[sec->n_sys] = (struct view_sys){ .nr = nr };
+        return &sec->sys[sec->n_sys++];
+}
+
+/* A rule as one arch sees it: its comparisons cut to the arch's word, and for a multiplexed
+ * syscall the call number in argument 0. */
+static struct view_rule view_rule_make(const struct filter_rule *r, unsigned bits, int mux_call,
+                                       size_t origin)
+{
+        struct view_rule vr; /* only the first n comparisons are ever read */
+        uint64_t lim = bits == 32 ? UINT64_C(0xffffffff) : UINT64_MAX;
+
+        vr.action = r->action;
+        vr.bits = bits;
+        vr.origin = origin;
+        vr.n = 0;
+
+        if (mux_call >= 0)
+                vr.c[vr.n++] = (struct view_cmp){
+                        .arg = 0, .op = SCMPD_CMP_EQ, .mask = lim, .datum = (uint64_t)mux_call
+                };
+        for (unsigned i = 0; i < r->n; i++) {
+                const struct scmpd_arg_cmp *c = &r->cmps[i];
+                struct view_cmp vc = { .arg = (uint8_t)c->arg, .op = (uint8_t)c->op };
+
+                if (mux_call >= 0 && c->arg == 0)
+                        continue; /* the call number takes argument 0 */
+                if (c->op == SCMPD_CMP_MASKED_EQ) {
+                        /* libseccomp compares against datum & mask. */
+                        vc.mask = c->datum_a & lim;
+                        vc.datum = c->datum_b & c->datum_a & lim;
+                        /* A zero mask always holds; libseccomp drops the comparison, and a rule
+                         * left without comparisons is unconditional (filter.h). */
+                        if (vc.mask == 0)
+                                continue;
+                } else {
+                        vc.mask = lim;
+                        vc.datum = c->datum_a & lim;
+                }
+                vr.c[vr.n++] = vc;
+        }
+        return vr;
+}
+
+static bool view_cmp_eq(const struct view_cmp *a, const struct view_cmp *b)
+{
+        return a->arg == b->arg && a->op == b->op && a->mask == b->mask && a->datum == b->datum;
+}
+
+/* Is x's comparison list a prefix of y's (equal counts as prefix)? */
+static bool view_prefix(const struct view_rule *x, const struct view_rule *y)
+{
+        if (x->n > y->n)
+                return false;
+        for (unsigned i = 0; i < x->n; i++)
+                if (!view_cmp_eq(&x->c[i], &y->c[i]))
+                        return false;
+        return true;
+}
+
+/*
+ * Add a rule to one syscall of one arch, with libseccomp's overlap rules (filter.h):
+ * an unconditional entry absorbs later rules; a rule without comparisons replaces everything;
+ * a rule that extends an existing one (same leading comparisons) is absorbed by it; a rule that
+ * is a prefix of existing ones replaces them when the actions agree and is refused (-EEXIST)
+ * when they differ, as is an identical rule with another action. With dry_run nothing changes;
+ * the return value says whether the rule would be accepted.
+ */
+static int view_sys_insert(struct view_sys *vs, const struct view_rule *vr, bool dry_run)
+{
+        struct view_rule *v;
+        size_t w;
+
+        if (vs->uncond)
+                return 0;
+        if (vr->n == 0) {
+                if (dry_run)
+                        return 0;
+                vs->uncond = true;
+                vs->action = vr->action;
+                free(vs->rules);
+                vs->rules = NULL;
+                vs->n_rules = 0;
+                return 0;
+        }
+        for (size_t i = 0; i < vs->n_rules; i++) {
+                const struct view_rule *x = &vs->rules[i];
+                if (view_prefix(x, vr)) {
+                        if (x->n == vr->n && x->action != vr->action)
+                                return -EEXIST;
+                        return 0; /* absorbed */
+                }
+                if (view_prefix(vr, x) && x->action != vr->action)
+                        return -EEXIST;
+        }
+        if (dry_run)
+                return 0;
+        /* Drop the longer rules this one absorbs. */
+        w = 0;
+        for (size_t i = 0; i < vs->n_rules; i++)
+                if (!view_prefix(vr, &vs->rules[i]))
+                        vs->rules[w++] = vs->rules[i];
+        vs->n_rules = w;
+        if (array_full(vs->n_rules)) {
+                v = realloc(vs->rules, (vs->n_rules ? 2 * vs->n_rules : 1) * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                vs->rules = v;
+        }
+        vs->rules[vs->n_rules++] = *vr;
+        return 0;
+}
+
+static size_t rule_targets(const struct filter_rule *r, const struct scmpd_arch *arch,
+                           size_t origin, struct rule_target out[2])
+{
+        int nr, mux_nr;
+        uint32_t call;
+        size_t n = 0;
+
+        if (syscall_on_arch(arch, r->syscall, &nr) < 0)
+                return 0;
+        if (mux_of(arch, nr, &mux_nr, &call) > 0) {
+                out[n].nr = mux_nr;
+                out[n++].vr = view_rule_make(r, arch->word_bits, (int)call, origin);
+        }
+        if (nr >= -1) {
+                out[n].nr = nr;
+                out[n++].vr = view_rule_make(r, arch->word_bits, -1, origin);
+        }
+        return n;
+}
+
+static int lower_arch(const struct scmpd_filter *f, const struct scmpd_arch *arch,
+                      struct view_section *sec)
+{
+        const struct filter_state *s = &f->s;
+        uint64_t bit = UINT64_C(1) << arch_table_index(arch);
+        bool oom = false;
+        int k;
+
+        for (size_t i = 0; i < s->n_rules; i++) {
+                const struct filter_rule *r = &s->rules[i];
+                struct rule_target t[2];
+                size_t nt;
+
+                if (r->arch_mask && !(r->arch_mask & bit))
+                        continue;
+                nt = rule_targets(r, arch, i, t);
+                for (size_t j = 0; j < nt; j++) {
+                        struct view_sys *vs = section_sys(sec, (uint32_t)t[j].nr, &oom);
+                        if (!vs)
+                                return -ENOMEM;
+                        vs->name_arch = arch;
+                        vs->name_nr = t[j].nr;
+                        k = view_sys_insert(vs, &t[j].vr, false);
+                        if (k == -ENOMEM)
+                                return k;
+                }
+        }
+        for (size_t i = 0; i < s->n_prios; i++) {
+                int nr;
+                if (syscall_on_arch(arch, s->prios[i].syscall, &nr) < 0 || nr < -1)
+                        continue;
+                for (size_t j = 0; j < sec->n_sys; j++)
+                        if (sec->sys[j].nr == (uint32_t)nr && sec->sys[j].name_arch == arch)
+                                sec->sys[j].priority = s->prios[i].priority;
+        }
+        return 0;
+}
+
+static void section_done(struct view_section *sec)
+{
+        for (size_t j = 0; j < sec->n_sys; j++)
+                free(sec->sys[j].rules);
+        free(sec->sys);
+        free(sec->hash);
+        sec->sys = NULL;
+        sec->hash = NULL;
+        sec->hash_cap = 0;
+        sec->n_sys = 0;
+}
+
+static void lowered_drop(struct scmpd_filter *f)
+{
+        if (!f->lowered)
+                return;
+        for (size_t i = 0; i < FILTER_ARCH_MAX; i++)
+                section_done(&f->lowered[i]);
+        free(f->lowered);
+        f->lowered = NULL;
+}
+
+static int lowered_ensure(struct scmpd_filter *f)
+{
+        int k;
+
+        if (f->lowered)
+                return 0;
+        f->lowered = calloc(FILTER_ARCH_MAX, sizeof(*f->lowered));
+        if (!f->lowered)
+                return -ENOMEM;
+        for (size_t i = 0; i < f->s.n_arches; i++) {
+                k = lower_arch(f, f->s.arches[i], &f->lowered[i]);
+                if (k < 0) {
+                        lowered_drop(f);
+                        return k;
+                }
+        }
+        return 0;
+}
+
+/* Insert a rule's targets (dry run: would it be accepted?) into one arch's lowered rules. */
+static int lowered_apply(struct scmpd_filter *f, size_t arch_pos, const struct rule_target *t,
+                         size_t nt, bool dry_run)
+{
+        const struct scmpd_arch *arch = f->s.arches[arch_pos];
+        struct view_section *sec = &f->lowered[arch_pos];
+        bool oom = false;
+        int k;
+
+        for (size_t j = 0; j < nt; j++) {
+                struct view_sys *vs = NULL;
+
+                if (dry_run) {
+                        vs = section_find(sec, (uint32_t)t[j].nr);
+                        if (!vs)
+                                continue; /* nothing there yet: accepted */
+                } else {
+                        vs = section_sys(sec, (uint32_t)t[j].nr, &oom);
+                        if (!vs)
+                                return -ENOMEM;
+                        vs->name_arch = arch;
+                        vs->name_nr = t[j].nr;
+                }
+                k = view_sys_insert(vs, &t[j].vr, dry_run);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+void filter_view_done(struct filter_view *v)
+{
+        for (size_t i = 0; i < v->n_sections; i++) {
+                struct view_section *sec = &v->sections[i];
+                for (size_t j = 0; j < sec->n_sys; j++)
+                        free(sec->sys[j].rules);
+                free(sec->sys);
+                free(sec->hash);
+        }
+        v->n_sections = 0;
+}
+
+static size_t pow2_at_least(size_t n)
+{
+        size_t c = 1;
+        while (c < n)
+                c *= 2;
+        return c;
+}
+
+static void section_priorities(const struct filter_state *s, const struct scmpd_arch *arch,
+                               struct view_section *sec)
+{
+        for (size_t i = 0; i < s->n_prios; i++) {
+                struct view_sys *vs;
+                int nr;
+                if (syscall_on_arch(arch, s->prios[i].syscall, &nr) < 0 || nr < -1)
+                        continue;
+                vs = section_find(sec, (uint32_t)nr);
+                if (vs && vs->name_arch == arch)
+                        vs->priority = s->prios[i].priority;
+        }
+}
+
+/* Deep-copy one arch's lowered rules (the rule_add cache; the cache is a memo, so a const
+ * filter may fill it) into an empty section. */
+static int section_copy_lowered(struct scmpd_filter *f, const struct scmpd_arch *arch,
+                                struct view_section *sec)
+{
+        const struct view_section *from = NULL;
+        int k;
+
+        k = lowered_ensure(f);
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < f->s.n_arches; i++)
+                if (f->s.arches[i] == arch)
+                        from = &f->lowered[i];
+        if (!from)
+                return -EINVAL;
+        if (from->n_sys == 0)
+                return 0;
+        sec->sys = malloc(pow2_at_least(from->n_sys) * sizeof(*sec->sys));
+        if (!sec->sys)
+                return -ENOMEM;
+        for (size_t i = 0; i < from->n_sys; i++) {
+                const struct view_sys *x = &from->sys[i];
+                struct view_sys *y = &sec->sys[i];
+
+                *y = *x;
+                y->priority = 0;
+                y->rules = NULL;
+                if (x->n_rules) {
+                        y->rules = malloc(pow2_at_least(x->n_rules) * sizeof(*y->rules));
+                        if (!y->rules) {
+                                sec->n_sys = i;
+                                return -ENOMEM;
+                        }
+                        memcpy(y->rules, x->rules, x->n_rules * sizeof(*y->rules));
+                }
+        }
+        sec->n_sys = from->n_sys;
+        /* A second arch of this section (x32 next to x86_64) may still be lowered into it. */
+        k = section_hash_grow(sec, sec->n_sys);
+        if (k < 0)
+                return k;
+        section_priorities(&f->s, arch, sec);
+        return 0;
+}
+
+static int view_sys_nr_cmp(const void *a, const void *b)
+{
+        uint32_t x = ((const struct view_sys *)a)->nr, y = ((const struct view_sys *)b)->nr;
+        return (x > y) - (x < y);
+}
+
+/* Sort a section's sys array by number and drop the hash, as views keep it. */
+static int section_flatten(struct view_section *sec)
+{
+        if (!sec->hash)
+                return 0;
+        qsort(sec->sys, sec->n_sys, sizeof(*sec->sys), view_sys_nr_cmp);
+        free(sec->hash);
+        sec->hash = NULL;
+        sec->hash_cap = 0;
+        return 0;
+}
+
+int filter_view_build(const struct scmpd_filter *f, struct filter_view *ret)
+{
+        const struct filter_state *s = &f->s;
+        const struct scmpd_arch *native = scmpd_arch_native();
+        struct filter_view v = { .default_action = s->default_action,
+                                 .badarch_action = s->badarch_action };
+        const struct scmpd_arch *order[FILTER_ARCH_MAX];
+        size_t n = 0;
+        int k;
+
+        /* Sections: the native arch first, then by kernel arch value, so the output does not
+         * depend on the order arches were added in. */
+        for (size_t i = 0; i < s->n_arches; i++)
+                order[n++] = s->arches[i];
+        for (size_t i = 1; i < n; i++)
+                for (size_t j = i; j > 0; j--) {
+                        const struct scmpd_arch *a = order[j - 1], *b = order[j];
+                        bool swap;
+                        if (a == native ||
+                            (arch_audit_value(a) == arch_audit_value(native) && b != native))
+                                swap = false;
+                        else if (b == native || arch_audit_value(b) == arch_audit_value(native))
+                                swap = true;
+                        else
+                                swap = arch_audit_value(a) > arch_audit_value(b) ||
+                                       (arch_audit_value(a) == arch_audit_value(b) &&
+                                        a->token > b->token);
+                        if (!swap)
+                                break;
+                        order[j - 1] = b;
+                        order[j] = a;
+                }
+
+        for (size_t i = 0; i < n; i++) {
+                const struct scmpd_arch *a = order[i];
+                struct view_section *sec = NULL;
+
+                for (size_t j = 0; j < v.n_sections; j++)
+                        if (v.sections[j].audit_arch == arch_audit_value(a))
+                                sec = &v.sections[j];
+                if (!sec) {
+                        sec = &v.sections[v.n_sections++];
+                        *sec = (struct view_section){ .audit_arch = arch_audit_value(a),
+                                                      .word_bits = a->word_bits,
+                                                      .big_endian = a->big_endian };
+                }
+                sec->arches[sec->n_arches++] = a;
+                if (a->word_bits > sec->word_bits)
+                        sec->word_bits = a->word_bits;
+                /* The first arch of a section copies the rules rule_add already lowered; a second
+                 * one (x32 next to x86_64) is lowered into the same section. */
+                if (sec->n_sys == 0)
+                        k = section_copy_lowered((struct scmpd_filter *)f, a, sec);
+                else
+                        k = lower_arch(f, a, sec);
+                if (k < 0) {
+                        filter_view_done(&v);
+                        return k;
+                }
+        }
+
+        for (size_t i = 0; i < v.n_sections; i++) {
+                struct view_section *sec = &v.sections[i];
+                bool has64 = false, has32 = false;
+
+                k = section_flatten(sec);
+                if (k < 0) {
+                        filter_view_done(&v);
+                        return k;
+                }
+
+                for (size_t j = 0; j < sec->n_arches; j++) {
+                        if (is_x32(sec->arches[j]))
+                                has32 = true;
+                        else if (sec->arches[j]->token == AUDIT_ARCH_X86_64)
+                                has64 = true;
+                }
+                /* x86_64 and x32 share AUDIT_ARCH_X86_64; whichever is absent is "bad arch":
+                 * x32 numbers carry bit 30, and -1 (tracer skip) belongs to both. */
+                if (has64 && !has32) {
+                        sec->has_bad_range = true;
+                        sec->bad_lo = SCMPD_X32_SYSCALL_BIT;
+                        sec->bad_hi = 0xfffffffeU;
+                } else if (has32 && !has64) {
+                        sec->has_bad_range = true;
+                        sec->bad_lo = 0;
+                        sec->bad_hi = SCMPD_X32_SYSCALL_BIT - 1;
+                }
+                /* section_sys() keeps sec->sys sorted by number. */
+                for (size_t j = 0; j < sec->n_sys; j++) {
+                        struct view_sys *vs = &sec->sys[j];
+                        if (vs->n_rules > 1)
+                                qsort(vs->rules, vs->n_rules, sizeof(vs->rules[0]), view_rule_cmp);
+                }
+                /* Drop numbers that the bad-arch range swallows (libseccomp's check comes
+                 * first), and numbers whose rules cannot change the default. */
+                size_t w = 0;
+                for (size_t j = 0; j < sec->n_sys; j++) {
+                        struct view_sys *vs = &sec->sys[j];
+                        bool drop = false;
+                        if (sec->has_bad_range && vs->nr >= sec->bad_lo && vs->nr <= sec->bad_hi)
+                                drop = true;
+                        if (!vs->uncond && vs->n_rules == 0)
+                                drop = true;
+                        if (vs->uncond && vs->action == s->default_action)
+                                drop = true;
+                        if (drop) {
+                                free(vs->rules);
+                                continue;
+                        }
+                        sec->sys[w++] = *vs;
+                }
+                sec->n_sys = w;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* ---- compile, export ---- */
+
+_public_ int scmpd_filter_precompute(struct scmpd_filter *f)
+{
+        void *p;
+        size_t n;
+        int k;
+
+        if (!f)
+                return -EINVAL;
+        if (f->prog)
+                return 0;
+        k = gen_bpf_generate(f, &p, &n);
+        if (k < 0)
+                return k;
+        f->prog = p;
+        f->prog_len = n;
+        return 0;
+}
+
+_public_ int scmpd_filter_export_bpf_mem(struct scmpd_filter *f, void **ret_insns,
+                                         size_t *ret_count)
+{
+        return scmpd_filter_export_bpf_mem_order(f, SCMPD_ORDER_HOST, ret_insns, ret_count);
+}
+
+/* True when the filter's arches (one byte order per filter) differ from the host's. */
+static bool target_is_foreign(const struct scmpd_filter *f)
+{
+        bool host_big = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__;
+
+        return f->s.n_arches > 0 && f->s.arches[0]->big_endian != host_big;
+}
+
+_public_ int scmpd_filter_export_bpf_mem_order(struct scmpd_filter *f, enum scmpd_byte_order order,
+                                               void **ret_insns, size_t *ret_count)
+{
+        struct sock_filter *p;
+        int k;
+
+        if (!f || !ret_insns || !ret_count)
+                return -EINVAL;
+        if (order != SCMPD_ORDER_HOST && order != SCMPD_ORDER_TARGET)
+                return -EINVAL;
+        k = scmpd_filter_precompute(f);
+        if (k < 0)
+                return k;
+        p = malloc(f->prog_len * sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        memcpy(p, f->prog, f->prog_len * sizeof(*p));
+        /* The kernel reads code and k as native integers (jt/jf are bytes): a program for a
+         * big-endian kernel built on a little-endian host has both swapped. */
+        if (order == SCMPD_ORDER_TARGET && target_is_foreign(f))
+                for (size_t i = 0; i < f->prog_len; i++) {
+                        p[i].code = __builtin_bswap16(p[i].code);
+                        p[i].k = __builtin_bswap32(p[i].k);
+                }
+        *ret_insns = p;
+        *ret_count = f->prog_len;
+        return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+        const char *p = buf;
+
+        while (len > 0) {
+                ssize_t w = write(fd, p, len);
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return negative_errno();
+                }
+                p += w;
+                len -= (size_t)w;
+        }
+        return 0;
+}
+
+_public_ int scmpd_filter_export_bpf(struct scmpd_filter *f, int fd)
+{
+        int k;
+
+        if (!f || fd < 0)
+                return -EINVAL;
+        k = scmpd_filter_precompute(f);
+        if (k < 0)
+                return k;
+        k = write_all(fd, f->prog, f->prog_len * 8);
+        if (k < 0)
+                return f->s.raw_rc ? k : -ECANCELED;
+        return 0;
+}
+
+_public_ int scmpd_filter_export_pfc(struct scmpd_filter *f, int fd)
+{
+        int k;
+
+        if (!f || fd < 0)
+                return -EINVAL;
+        k = gen_pfc_write(f, fd);
+        if (k < 0 && k != -ENOMEM && k != -EINVAL)
+                return f->s.raw_rc ? k : -ECANCELED;
+        return k;
+}
