@@ -1,0 +1,186 @@
+/*
+ * Control protocol requests: bytes from a peer to a validated struct control_request.
+ *
+ * Model: the line is checked before jansson sees it (length, NUL bytes, nesting depth, counted
+ * outside strings), then parsed with duplicate keys refused, then every member is checked
+ * against the command's allowed set: an unknown member or a wrong type is an error, never
+ * ignored, so a typo cannot turn a filtered monitor into an unfiltered one. Strings are bounded
+ * and must be printable ASCII without control characters; they are copied into fixed arrays, so
+ * the result owns no memory.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "control_proto.h"
+#include "stats.h"
+
+static const struct {
+        const char *name;
+        enum control_command command;
+        const char *const keys[5]; /* allowed members besides "command" and "id" */
+} commands[] = {
+        { "status", CONTROL_STATUS, {} },
+        { "listeners", CONTROL_LISTENERS, {} },
+        { "stats", CONTROL_STATS, {} },
+        { "metrics", CONTROL_METRICS, {} },
+        { "monitor", CONTROL_MONITOR, { "container", "syscall", "verdict" } },
+        { "audit", CONTROL_AUDIT, { "container" } },
+        { "reload", CONTROL_RELOAD, {} },
+        { "handler-enable", CONTROL_HANDLER_ENABLE, { "name" } },
+        { "handler-disable", CONTROL_HANDLER_DISABLE, { "name" } },
+};
+
+const char *control_command_name(enum control_command c)
+{
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (commands[i].command == c)
+                        return commands[i].name;
+        return "?";
+}
+
+/* Depth of nesting outside strings; -1 when it exceeds the limit or is unbalanced. */
+static int check_shape(const char *buf, size_t len)
+{
+        bool in_string = false, escape = false;
+        int depth = 0;
+
+        for (size_t i = 0; i < len; i++) {
+                char c = buf[i];
+
+                if (c == 0 || c == '\n')
+                        return -1;
+                if (in_string) {
+                        if (escape)
+                                escape = false;
+                        else if (c == '\\')
+                                escape = true;
+                        else if (c == '"')
+                                in_string = false;
+                        continue;
+                }
+                if (c == '"')
+                        in_string = true;
+                else if (c == '{' || c == '[') {
+                        if (++depth > CONTROL_MAX_DEPTH)
+                                return -1;
+                } else if (c == '}' || c == ']') {
+                        if (--depth < 0)
+                                return -1;
+                }
+        }
+        return 0;
+}
+
+static int copy_string(json_t *v, char *dst, size_t size)
+{
+        const char *s = json_string_value(v);
+        size_t n;
+
+        if (!s)
+                return -1;
+        n = json_string_length(v);
+        if (n == 0 || n >= size || strlen(s) != n)
+                return -1;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+                        return -1;
+        memcpy(dst, s, n + 1);
+        return 0;
+}
+
+int control_proto_parse(const char *buf, size_t len, struct control_request *ret,
+                        const char **ret_reason)
+{
+        struct control_request req = { .verdict = -1 };
+        const char *reason = NULL, *key;
+        json_t *root, *cmd, *v;
+        size_t ci;
+        int r = -EBADMSG;
+
+        if (len > CONTROL_MAX_REQUEST) {
+                *ret_reason = "request too long";
+                return -E2BIG;
+        }
+        if (check_shape(buf, len) < 0) {
+                *ret_reason = "request nested too deeply, unbalanced, or contains NUL";
+                return -E2BIG;
+        }
+        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+        if (!json_is_object(root)) {
+                reason = "request is not a JSON object";
+                goto out;
+        }
+        cmd = json_object_get(root, "command");
+        if (!json_is_string(cmd)) {
+                reason = "\"command\" must be a string";
+                goto out;
+        }
+        for (ci = 0; ci < sizeof(commands) / sizeof(commands[0]); ci++)
+                if (strcmp(commands[ci].name, json_string_value(cmd)) == 0)
+                        break;
+        if (ci == sizeof(commands) / sizeof(commands[0])) {
+                reason = "unknown command";
+                r = -EOPNOTSUPP;
+                goto out;
+        }
+        req.command = commands[ci].command;
+        json_object_foreach (root, key, v) {
+                bool allowed = false;
+
+                if (strcmp(key, "command") == 0)
+                        continue;
+                if (strcmp(key, "id") == 0) {
+                        if (!json_is_integer(v)) {
+                                reason = "\"id\" must be an integer";
+                                goto out;
+                        }
+                        req.has_id = true;
+                        req.id = json_integer_value(v);
+                        continue;
+                }
+                for (size_t k = 0; k < 5 && commands[ci].keys[k]; k++)
+                        if (strcmp(key, commands[ci].keys[k]) == 0)
+                                allowed = true;
+                if (!allowed) {
+                        reason = "unknown member for this command";
+                        goto out;
+                }
+                if (strcmp(key, "container") == 0) {
+                        if (copy_string(v, req.container, sizeof(req.container)) < 0) {
+                                reason = "\"container\" must be a printable string of 1..255 "
+                                         "bytes";
+                                goto out;
+                        }
+                } else if (strcmp(key, "syscall") == 0) {
+                        if (copy_string(v, req.syscall, sizeof(req.syscall)) < 0) {
+                                reason = "\"syscall\" must be a printable string of 1..63 bytes";
+                                goto out;
+                        }
+                } else if (strcmp(key, "name") == 0) {
+                        if (copy_string(v, req.name, sizeof(req.name)) < 0) {
+                                reason = "\"name\" must be a printable string of 1..63 bytes";
+                                goto out;
+                        }
+                } else if (strcmp(key, "verdict") == 0) {
+                        req.verdict = stats_verdict_from_name(json_string_value(v));
+                        if (req.verdict < 0) {
+                                reason = "\"verdict\" must be continue, errno, value, kill, "
+                                         "gone or failed";
+                                goto out;
+                        }
+                }
+        }
+        if ((req.command == CONTROL_HANDLER_ENABLE || req.command == CONTROL_HANDLER_DISABLE) &&
+            !req.name[0]) {
+                reason = "\"name\" is required";
+                goto out;
+        }
+        r = 0;
+        *ret = req;
+out:
+        json_decref(root);
+        if (r < 0)
+                *ret_reason = reason;
+        return r;
+}

@@ -1,0 +1,48 @@
+/*
+ * The emulating built-in handlers, mount and mknod: their policies, parsed from the handler
+ * instance's JSON configuration and checked without touching any process, so that they can be
+ * tested on their own. The handlers (mount.c, mknod.c) then act through helper.c.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../helper.h"
+#include "scmpd/handler.h"
+
+struct mount_policy;
+struct mknod_policy;
+
+/* Outcomes of the *_policy_check() functions. */
+enum emulate_decision {
+        EMULATE_REFUSE = 0, /* the policy does not allow it: answer with the refusal verdict */
+        EMULATE_ALLOW = 1,  /* emulate it as described by the filled helper_request */
+};
+
+/* Parse a configuration. -EINVAL with a static explanation in *ret_why when it is invalid. */
+int mount_policy_parse(const char *json, struct mount_policy **ret, const char **ret_why);
+struct mount_policy *mount_policy_free(struct mount_policy *p);
+/* Decide mount(2) (umount == false) or umount2(2) from the registers and string copies. */
+enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umount,
+                                         const uint64_t args[6], const char *const strings[6],
+                                         struct helper_request *ret_req);
+/* The verdict for calls the policy refuses: CONTINUE or an errno. */
+struct scmpd_verdict mount_policy_refusal(const struct mount_policy *p);
+bool mount_policy_requires_cap(const struct mount_policy *p);
+
+int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char **ret_why);
+struct mknod_policy *mknod_policy_free(struct mknod_policy *p);
+/* Decide mknod(2) (at == false) or mknodat(2). */
+enum emulate_decision mknod_policy_check(const struct mknod_policy *p, bool at,
+                                         const uint64_t args[6], const char *const strings[6],
+                                         struct helper_request *ret_req);
+struct scmpd_verdict mknod_policy_refusal(const struct mknod_policy *p);
+
+/* Shared by both: {"refuse": "continue" | "EPERM" | 13} into a verdict; -EINVAL if bad. */
+struct json_t;
+int emulate_parse_refusal(struct json_t *v, struct scmpd_verdict def, struct scmpd_verdict *ret);
+
+/* Log through the host's logger as handler `name`, if the host offers one. */
+void emulate_log(const struct scmpd_handler_host *host, const char *name, int level,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));

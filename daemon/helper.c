@@ -1,0 +1,674 @@
+/*
+ * The namespace helper: performs one mount, umount2 or mknod as the trapped thread would, in
+ * its view of the filesystem, and reports the real result.
+ *
+ * Model. scmpd's process is multi-threaded (libuv's worker pool), and setns(2) refuses to move
+ * a multi-threaded process into a user or mount namespace. So every operation runs in a child
+ * forked for it from the worker thread that handles the notification: the child is
+ * single-threaded and owns its fs_struct, enters what it must, acts, writes two integers to a
+ * pipe and _exit()s. Between fork() and _exit() the child makes raw system calls only (no
+ * malloc, no stdio, no locks), because another thread of the parent may have held any libc lock
+ * at the moment of the fork. A per-operation fork costs a few hundred microseconds, which is
+ * nothing next to a mount, and it means no long-lived privileged process sits inside anybody's
+ * namespaces and no state is shared between two containers' operations. The parent bounds the
+ * wait (10 s by default) and SIGKILLs a child that overstays; the child also dies with its
+ * parent thread (PR_SET_PDEATHSIG).
+ *
+ * Invariants, each against a mistake seen in existing emulators:
+ *   - Every object comes from fds opened while the notification was pending and validated with
+ *     ID_VALID afterwards (helper_target_open()); nothing is looked up by pid after that, so a
+ *     recycled pid cannot redirect the operation.
+ *   - Paths are resolved in the target's view, never in scmpd's: the child chroot()s into the
+ *     target's root (/proc/<tid>/root) and resolves with openat2(): absolute paths with
+ *     RESOLVE_IN_ROOT from that root, relative ones from the target's cwd (or the dirfd it
+ *     passed, copied with pidfd_getfd()), always RESOLVE_NO_MAGICLINKS, so /proc/self/root and
+ *     friends cannot jump out. Mount targets and bind sources must in addition be canonical and
+ *     contain no symlink at all (RESOLVE_NO_SYMLINKS): the policy judged the string, and the
+ *     string must mean exactly the object that is acted on.
+ *   - The operation is applied to the resolved fd, not to the string again: mount(2) gets
+ *     "/proc/self/fd/N" (scmpd's procfs, opened before entering anything), so the container
+ *     cannot swap a path component between the check and the act. umount2(2) may not hold an
+ *     fd inside the mount (it would be busy), so it runs from the resolved parent directory on
+ *     the last component alone, with UMOUNT_NOFOLLOW.
+ *   - Credentials are the caller's: its supplementary groups, fsuid and fsgid (which decide
+ *     every permission check during resolution and own what is created), its umask, and its
+ *     effective capabilities, plus exactly the capabilities the policy lends (CAP_SYS_ADMIN for
+ *     mount, CAP_MKNOD for mknod). A caller in its own user namespace is joined there
+ *     (setns(CLONE_NEWUSER)), so its capabilities mean what they mean for it and the kernel's
+ *     user-namespace restrictions (FS_USERNS_MOUNT, locked mounts) still apply; the mount is
+ *     made in its mount namespace. Device nodes cannot be created from a non-initial user
+ *     namespace, so mknod stays in the initial one and lends CAP_MKNOD there, and only for the
+ *     allowlist the handler enforces; the node is still created by the caller's fsuid/fsgid
+ *     under its umask, directly, with no chown afterwards that a rename could redirect.
+ *   - The child never enters the target's pid namespace, so it never appears in the container.
+ *   - A mount or unmount under a shared mount propagates to the mount's peers, which may be
+ *     outside the container (a volume with shared propagation): unless the policy allows it,
+ *     the child reads its mountinfo (in the target's namespace by then) and refuses.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "helper.h"
+#include "util.h"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+#define STATUS_MAX 16384
+#define DEFAULT_TIMEOUT_MS 10000
+
+/* What the child reports: {stage, errno}. */
+enum {
+        STAGE_RAN = 0,     /* the operation ran; errno is its result */
+        STAGE_REFUSED = 1, /* a path had a forbidden shape */
+        STAGE_SETUP = 2,   /* entering the target's context failed */
+        STAGE_SHARED = 3,  /* the mount point's mount is shared */
+};
+
+int helper_listener_fd(const struct scmpd_notification *n)
+{
+        /* Built-in handlers are called with the view embedded in dispatch.c's struct notif,
+         * whose session holds the listener open for as long as the notification lives. */
+        const struct notif *notif =
+                (const struct notif *)((const char *)n - offsetof(struct notif, view));
+
+        /* A cheap guard against a change of that arrangement: the kernel's request it holds must
+         * be the one this view describes. -EBADF then makes every use fail closed. */
+        if (notif->req.id != n->id || (pid_t)notif->req.pid != n->tid)
+                return -EBADF;
+        return notif->s->fd;
+}
+
+void helper_target_close(struct helper_target *t)
+{
+        t->proc_fd = safe_close(t->proc_fd);
+        t->root_fd = safe_close(t->root_fd);
+        t->cwd_fd = safe_close(t->cwd_fd);
+        t->userns_fd = safe_close(t->userns_fd);
+        t->mntns_fd = safe_close(t->mntns_fd);
+        t->pidfd = safe_close(t->pidfd);
+}
+
+static bool same_ns(int fd, const char *self_path)
+{
+        struct stat a, b;
+
+        if (fstat(fd, &a) < 0 || stat(self_path, &b) < 0)
+                return false;
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The value after "Key:" on its own line of /proc/<tid>/status, or NULL. */
+static const char *status_field(const char *buf, const char *key)
+{
+        size_t k = strlen(key);
+
+        for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strncmp(p, key, k) == 0 && p[k] == ':')
+                        return p + k + 1;
+        return NULL;
+}
+
+static int parse_ids(const char *v, unsigned long ret_ids[4])
+{
+        char *end;
+
+        if (!v)
+                return -EBADMSG;
+        for (int i = 0; i < 4; i++) {
+                errno = 0;
+                ret_ids[i] = strtoul(v, &end, 10);
+                if (errno || end == v || ret_ids[i] > UINT32_MAX - 1)
+                        return -EBADMSG;
+                v = end;
+        }
+        return 0;
+}
+
+static int parse_status(const char *buf, struct helper_target *t)
+{
+        unsigned long uids[4], gids[4], v;
+        const char *g, *c, *m;
+        char *end;
+        int r;
+
+        r = parse_ids(status_field(buf, "Uid"), uids);
+        if (r < 0)
+                return r;
+        r = parse_ids(status_field(buf, "Gid"), gids);
+        if (r < 0)
+                return r;
+        t->fsuid = (uid_t)uids[3];
+        t->fsgid = (gid_t)gids[3];
+
+        g = status_field(buf, "Groups");
+        if (!g)
+                return -EBADMSG;
+        t->n_groups = 0;
+        for (;;) {
+                while (*g == ' ' || *g == '\t')
+                        g++;
+                if (*g == '\n' || *g == '\0')
+                        break;
+                errno = 0;
+                v = strtoul(g, &end, 10);
+                if (errno || end == g || v > UINT32_MAX - 1)
+                        return -EBADMSG;
+                if (t->n_groups >= HELPER_MAX_GROUPS)
+                        return -E2BIG; /* refuse rather than act with fewer groups than it has */
+                t->groups[t->n_groups++] = (gid_t)v;
+                g = end;
+        }
+
+        c = status_field(buf, "CapEff");
+        if (!c)
+                return -EBADMSG;
+        errno = 0;
+        t->cap_eff = strtoull(c, &end, 16);
+        if (errno || end == c)
+                return -EBADMSG;
+
+        m = status_field(buf, "Umask");
+        if (!m)
+                return -EBADMSG;
+        errno = 0;
+        v = strtoul(m, &end, 8);
+        if (errno || end == m || v > 0777)
+                return -EBADMSG;
+        t->umask = (mode_t)v;
+        return 0;
+}
+
+static int read_status(int proc_fd, struct helper_target *t)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t have = 0;
+
+        fd = openat(proc_fd, "status", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        buf = malloc(STATUS_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (have < STATUS_MAX) {
+                ssize_t n = read(fd, buf + have, STATUS_MAX - have);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        break;
+                have += (size_t)n;
+        }
+        buf[have] = '\0';
+        return parse_status(buf, t);
+}
+
+int helper_target_open(int listener_fd, uint64_t id, pid_t tid, struct helper_target *ret)
+{
+        struct helper_target t = HELPER_TARGET_INIT;
+        char path[64];
+        int r;
+
+        if (tid <= 0)
+                return -ESRCH; /* not visible in scmpd's pid namespace */
+        t.tid = tid;
+        snprintf(path, sizeof(path), "/proc/%d", (int)tid);
+        t.proc_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (t.proc_fd < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        t.root_fd = openat(t.proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        t.cwd_fd = openat(t.proc_fd, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        t.userns_fd = openat(t.proc_fd, "ns/user", O_RDONLY | O_CLOEXEC);
+        t.mntns_fd = openat(t.proc_fd, "ns/mnt", O_RDONLY | O_CLOEXEC);
+        t.pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+        if (t.pidfd < 0 && errno == EINVAL)
+                t.pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
+        if (t.root_fd < 0 || t.cwd_fd < 0 || t.userns_fd < 0 || t.mntns_fd < 0 || t.pidfd < 0) {
+                r = errno > 0 ? -errno : -EIO;
+                goto fail;
+        }
+        /* Everything above was opened by tid; the notification being still pending proves that
+         * tid was the trapped thread while we opened them (no pid reuse in between). */
+        r = scmpd_notify_id_valid(listener_fd, id);
+        if (r < 0)
+                goto fail;
+        t.own_userns = !same_ns(t.userns_fd, "/proc/self/ns/user");
+        /* "Its own": neither scmpd's (which under systemd is private to scmpd) nor the host's,
+         * which is PID 1's. */
+        t.own_mntns =
+                !same_ns(t.mntns_fd, "/proc/self/ns/mnt") && !same_ns(t.mntns_fd, "/proc/1/ns/mnt");
+        r = read_status(t.proc_fd, &t);
+        if (r < 0)
+                goto fail;
+        /* Separate the read of its credentials from their use. */
+        r = scmpd_notify_id_valid(listener_fd, id);
+        if (r < 0)
+                goto fail;
+        *ret = t;
+        return 0;
+fail:
+        helper_target_close(&t);
+        /* A failure to open anything is "gone" when the notification says so. */
+        if (r != -ENOENT && scmpd_notify_id_valid(listener_fd, id) == -ENOENT)
+                r = -ENOENT;
+        return r;
+}
+
+bool helper_path_is_canonical(const char *path)
+{
+        const char *p;
+
+        if (!path || path[0] != '/')
+                return false;
+        if (strcmp(path, "/") == 0)
+                return true;
+        for (p = path; *p;) {
+                const char *c = p + 1, *e = strchr(c, '/');
+                size_t len = e ? (size_t)(e - c) : strlen(c);
+
+                if (len == 0)
+                        return false; /* "//" or a trailing slash */
+                if ((len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+                        return false;
+                p = c + len;
+        }
+        return true;
+}
+
+/* ---- the child: raw system calls only from here to _exit() ---- */
+
+static void fmt_uint(char *buf, unsigned v)
+{
+        char tmp[16];
+        int n = 0;
+
+        do {
+                tmp[n++] = (char)('0' + v % 10);
+                v /= 10;
+        } while (v && n < (int)sizeof(tmp));
+        while (n > 0)
+                *buf++ = tmp[--n];
+        *buf = '\0';
+}
+
+/* Keep exactly `caps` (effective and permitted), less what we do not hold ourselves: scmpd's
+ * unit bounds its capabilities, and a caller may hold some that scmpd never had. Fails with
+ * EPERM when a capability in `must` is not ours to give. */
+static int set_caps(uint64_t caps, uint64_t must)
+{
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+        struct __user_cap_data_struct d[2];
+        uint64_t have;
+
+        memset(d, 0, sizeof(d));
+        if (syscall(SYS_capget, &h, d) < 0)
+                return -1;
+        have = (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
+        if ((must & have) != must) {
+                errno = EPERM;
+                return -1;
+        }
+        caps &= have;
+        memset(d, 0, sizeof(d));
+        d[0].effective = d[0].permitted = (uint32_t)caps;
+        d[1].effective = d[1].permitted = (uint32_t)(caps >> 32);
+        return (int)syscall(SYS_capset, &h, d);
+}
+
+/* Resolve `path` in the target's view into an O_PATH fd. `strict` also refuses any symlink.
+ * *ret_stage is STAGE_REFUSED when the path met a symlink or magic link it may not cross. */
+static int resolve(const struct helper_target *t, int dirfd, const char *path, bool strict,
+                   bool directory, int *ret_stage)
+{
+        struct open_how how;
+        int base, fd;
+
+        memset(&how, 0, sizeof(how));
+        how.flags = O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0);
+        how.resolve = RESOLVE_NO_MAGICLINKS;
+        if (strict)
+                how.resolve |= RESOLVE_NO_SYMLINKS;
+        if (path[0] == '/') {
+                /* Absolute: the target's root is the root, even against ".." races. */
+                base = t->root_fd;
+                how.resolve |= RESOLVE_IN_ROOT;
+        } else {
+                /* Relative: from its cwd or dirfd; the chroot() into its root bounds ".." and
+                 * absolute symlinks exactly as the kernel bounds them for the target. */
+                base = dirfd >= 0 ? dirfd : t->cwd_fd;
+        }
+        fd = (int)syscall(SYS_openat2, base, path, &how, sizeof(how));
+        /* ELOOP: a symlink where none may be (strict), or a magic link, which is never crossed
+         * on the target's behalf. Either way the policy's answer, not the kernel's. */
+        if (fd < 0 && errno == ELOOP)
+                *ret_stage = STAGE_REFUSED;
+        return fd;
+}
+
+/* Is the mount that holds `fd` shared (a "shared:" tag in its mountinfo line)? Reads the
+ * helper's own mountinfo (it is in the target's mount namespace by now) with raw reads; a line
+ * is judged on its first LINE_MAX bytes, where the optional fields are. 1 shared, 0 not,
+ * -1 with errno on failure (the mount not found: ENOENT). */
+#define LINE_MAX_BYTES 8192
+static int mount_is_shared(int selffd, int fd)
+{
+        char buf[4096], line[LINE_MAX_BYTES + 1];
+        size_t len = 0;
+        struct statx stx;
+        int mi, found = -1;
+        ssize_t n;
+
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+                return -1;
+        if (!(stx.stx_mask & STATX_MNT_ID)) {
+                errno = EOPNOTSUPP;
+                return -1;
+        }
+        mi = openat(selffd, "../mountinfo", O_RDONLY | O_CLOEXEC);
+        if (mi < 0)
+                return -1;
+        while (found < 0 && (n = read(mi, buf, sizeof(buf))) > 0) {
+                for (ssize_t i = 0; i < n && found < 0; i++) {
+                        char *sep, *tag, *end;
+                        unsigned long long id = 0;
+                        size_t k;
+
+                        if (buf[i] != '\n') {
+                                if (len < LINE_MAX_BYTES)
+                                        line[len++] = buf[i];
+                                continue;
+                        }
+                        line[len] = '\0';
+                        for (k = 0; k < len && line[k] >= '0' && line[k] <= '9'; k++)
+                                id = id * 10 + (unsigned long long)(line[k] - '0');
+                        if (k > 0 && k < len && line[k] == ' ' && id == stx.stx_mnt_id) {
+                                /* Optional fields end at " - "; a line cut short before it is
+                                 * judged on what we have, and "shared:" can only be there. */
+                                sep = strstr(line, " - ");
+                                end = sep ? sep : line + len;
+                                tag = strstr(line, " shared:");
+                                found = tag && tag < end;
+                        }
+                        len = 0;
+                }
+        }
+        close(mi);
+        if (found < 0)
+                errno = n < 0 ? errno : ENOENT;
+        return found;
+}
+
+/* Close every fd but the `n` in `keep` (raw syscalls; unsorted, -1 entries ignored): the child
+ * enters another container's namespaces and should carry no other container's listener, root
+ * or anything else scmpd holds. */
+static void close_all_but(int *keep, size_t n)
+{
+        unsigned lo = 0;
+
+        for (size_t i = 0; i < n; i++) /* insertion sort, n is tiny */
+                for (size_t j = i; j > 0 && keep[j] < keep[j - 1]; j--) {
+                        int x = keep[j];
+
+                        keep[j] = keep[j - 1];
+                        keep[j - 1] = x;
+                }
+        for (size_t i = 0; i < n; i++) {
+                if (keep[i] < 0 || (unsigned)keep[i] < lo)
+                        continue;
+                if ((unsigned)keep[i] > lo)
+                        syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0);
+                lo = (unsigned)keep[i] + 1;
+        }
+        syscall(SYS_close_range, lo, ~0U, 0);
+}
+
+static void child_act(const struct helper_target *t, const struct helper_request *req, int ret[2])
+{
+        char tname[16], sname[16];
+        const char *source;
+        uint64_t caps;
+        int selffd, tfd, sfd, r;
+
+        ret[0] = STAGE_SETUP;
+        ret[1] = EIO;
+
+        /* scmpd's own procfs, for acting on resolved fds by their magic links later. */
+        selffd = open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (selffd < 0)
+                goto fail;
+        /* The caller's identity for every permission check from here on. */
+        if (syscall(SYS_setgroups, t->n_groups, t->groups) < 0)
+                goto fail;
+        syscall(SYS_setfsgid, t->fsgid);
+        syscall(SYS_setfsuid, t->fsuid);
+        if ((gid_t)syscall(SYS_setfsgid, -1) != t->fsgid ||
+            (uid_t)syscall(SYS_setfsuid, -1) != t->fsuid) {
+                errno = EPERM;
+                goto fail;
+        }
+        if (req->op != HELPER_MKNOD) {
+                /* The mount namespace first, while we still hold CAP_SYS_ADMIN over whichever
+                 * user namespace owns it; then the caller's user namespace, so that the kernel
+                 * judges the operation by the caller's namespace's rules (a mount namespace
+                 * its user namespace does not own stays out of reach, as it is for the caller). */
+                if (setns(t->mntns_fd, CLONE_NEWNS) < 0)
+                        goto fail;
+                if (t->own_userns && setns(t->userns_fd, CLONE_NEWUSER) < 0)
+                        goto fail;
+        }
+        if (fchdir(t->root_fd) < 0 || chroot(".") < 0)
+                goto fail;
+        if (req->op == HELPER_MKNOD)
+                syscall(SYS_umask, t->umask & 0777);
+
+        /* The caller's capabilities (meaningful only in its own user namespace, which is where
+         * we are unless this is mknod for a namespaced caller) plus what the policy lends. */
+        caps = req->lend_caps;
+        if (req->op != HELPER_MKNOD || !t->own_userns)
+                caps |= t->cap_eff;
+        if (set_caps(caps, req->lend_caps) < 0)
+                goto fail;
+
+        ret[0] = STAGE_RAN;
+        switch (req->op) {
+        case HELPER_MOUNT:
+                tfd = resolve(t, -1, req->target, true, false, &ret[0]);
+                if (tfd < 0)
+                        break;
+                source = req->source;
+                if (req->source_is_path) {
+                        sfd = resolve(t, -1, req->source, true, false, &ret[0]);
+                        if (sfd < 0)
+                                break;
+                        fmt_uint(sname, (unsigned)sfd);
+                        source = sname;
+                }
+                /* New mounts and binds propagate to the peers of a shared mount point. */
+                if (!req->allow_shared && !(req->flags & (MS_REMOUNT | MS_SHARED | MS_PRIVATE |
+                                                          MS_SLAVE | MS_UNBINDABLE))) {
+                        r = mount_is_shared(selffd, tfd);
+                        if (r != 0) {
+                                ret[0] = r > 0 ? STAGE_SHARED : STAGE_SETUP;
+                                break;
+                        }
+                }
+                fmt_uint(tname, (unsigned)tfd);
+                if (fchdir(selffd) < 0)
+                        break;
+                r = mount(source, tname, req->fstype, req->flags, req->data);
+                ret[1] = r < 0 ? errno : 0;
+                return;
+        case HELPER_UMOUNT: {
+                /* An fd inside the mount would keep it busy, so resolve its parent and name
+                 * the last component (canonical: one plain name) relative to it, never
+                 * following a symlink swapped in there. */
+                char parent[4097];
+                const char *slash = strrchr(req->target, '/');
+                size_t plen = slash ? (size_t)(slash - req->target) : 0;
+
+                if (!slash || slash[1] == '\0' || plen >= sizeof(parent)) {
+                        errno = EINVAL;
+                        break;
+                }
+                memcpy(parent, req->target, plen);
+                parent[plen] = '\0';
+                if (plen == 0)
+                        parent[0] = '/', parent[1] = '\0';
+                tfd = resolve(t, -1, parent, true, true, &ret[0]);
+                if (tfd < 0)
+                        break;
+                /* An unmount propagates too, when the parent mount is shared. */
+                if (!req->allow_shared) {
+                        r = mount_is_shared(selffd, tfd);
+                        if (r != 0) {
+                                ret[0] = r > 0 ? STAGE_SHARED : STAGE_SETUP;
+                                break;
+                        }
+                }
+                if (fchdir(tfd) < 0)
+                        break;
+                r = umount2(slash + 1, req->umount_flags | UMOUNT_NOFOLLOW);
+                ret[1] = r < 0 ? errno : 0;
+                return;
+        }
+        case HELPER_MKNOD: {
+                char dir[4097];
+                const char *base;
+                size_t len = strnlen(req->path, sizeof(dir));
+                char *slash;
+                int dfd;
+
+                if (len == 0 || len >= sizeof(dir)) {
+                        errno = len == 0 ? ENOENT : ENAMETOOLONG;
+                        break;
+                }
+                memcpy(dir, req->path, len + 1);
+                slash = strrchr(dir, '/');
+                if (slash && slash[1] == '\0') {
+                        errno = ENOENT; /* "dir/": no name to create */
+                        break;
+                }
+                if (!slash) {
+                        base = req->path;
+                        dir[0] = '.';
+                        dir[1] = '\0';
+                } else {
+                        base = req->path + (slash - dir) + 1;
+                        if (slash == dir)
+                                slash[1] = '\0'; /* "/name": the root */
+                        else
+                                *slash = '\0';
+                }
+                if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+                        errno = EEXIST;
+                        break;
+                }
+                dfd = resolve(t, req->dirfd_copy, dir, false, true, &ret[0]);
+                if (dfd < 0)
+                        break;
+                r = mknodat(dfd, base, req->mode, req->dev);
+                ret[1] = r < 0 ? errno : 0;
+                return;
+        }
+        }
+        ret[1] = errno ? errno : EIO;
+        return;
+fail:
+        ret[0] = STAGE_SETUP;
+        ret[1] = errno ? errno : EIO;
+}
+
+static int wait_child(pid_t pid)
+{
+        int status;
+
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno; /* ECHILD when SIGCHLD is ignored: already reaped */
+        return 0;
+}
+
+int helper_run(const struct helper_target *t, const struct helper_request *req, int *ret_errno)
+{
+        _cleanup_close_ int rd = -1, wr = -1;
+        int fds[2], res[2] = { -1, 0 }, r;
+        unsigned timeout = req->timeout_ms ? req->timeout_ms : DEFAULT_TIMEOUT_MS;
+        struct pollfd p;
+        ssize_t n;
+        pid_t pid;
+
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return negative_errno();
+        rd = fds[0];
+        wr = fds[1];
+        pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                int out[2];
+
+                int keep[] = {
+                        wr, t->root_fd, t->cwd_fd, t->userns_fd, t->mntns_fd, req->dirfd_copy
+                };
+
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                close_all_but(keep, sizeof(keep) / sizeof(keep[0]));
+                child_act(t, req, out);
+                (void)!write(wr, out, sizeof(out));
+                _exit(0);
+        }
+        wr = safe_close(wr);
+        p = (struct pollfd){ .fd = rd, .events = POLLIN };
+        do
+                r = poll(&p, 1, (int)timeout);
+        while (r < 0 && errno == EINTR);
+        if (r <= 0) {
+                kill(pid, SIGKILL); /* not reaped yet, so the pid is still our child's */
+                wait_child(pid);
+                return r == 0 ? -ETIMEDOUT : -EIO;
+        }
+        do
+                n = read(rd, res, sizeof(res));
+        while (n < 0 && errno == EINTR);
+        wait_child(pid);
+        if (n != (ssize_t)sizeof(res))
+                return -EIO; /* it died before reporting */
+        if (res[1] < 0 || res[1] > 4095)
+                return -EIO;
+        switch (res[0]) {
+        case STAGE_RAN:
+                *ret_errno = res[1];
+                return 0;
+        case STAGE_REFUSED:
+                return HELPER_REFUSED;
+        case STAGE_SHARED:
+                return HELPER_SHARED;
+        case STAGE_SETUP:
+                return res[1] ? -res[1] : -EIO;
+        default:
+                return -EIO;
+        }
+}

@@ -1,0 +1,104 @@
+/*
+ * The namespace helper: acting as a target, in the target's view (see helper.c for the model).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "scmpd/handler.h"
+
+#define HELPER_MAX_GROUPS 64
+
+/*
+ * What scmpd knows about a trapped thread, gathered under the TOCTOU discipline by
+ * helper_target_open(): every fd was opened while the notification was pending and the ID was
+ * validated after the last of them, so each one provably names the trapped thread's objects.
+ * Identities are as seen from scmpd's (the initial) user namespace.
+ */
+struct helper_target {
+        pid_t tid;
+        int proc_fd;     /* /proc/<tid>, a directory */
+        int root_fd;     /* /proc/<tid>/root, O_PATH: its root directory */
+        int cwd_fd;      /* /proc/<tid>/cwd, O_PATH: its working directory */
+        int userns_fd;   /* /proc/<tid>/ns/user */
+        int mntns_fd;    /* /proc/<tid>/ns/mnt */
+        int pidfd;       /* pidfd_open(tid): to copy its fds with pidfd_getfd() */
+        bool own_userns; /* its user namespace differs from scmpd's */
+        bool own_mntns;  /* its mount namespace is neither scmpd's nor PID 1's */
+        uid_t fsuid;
+        gid_t fsgid;
+        size_t n_groups;
+        gid_t groups[HELPER_MAX_GROUPS];
+        uint64_t cap_eff; /* effective capabilities, in its own user namespace */
+        mode_t umask;
+};
+
+#define HELPER_TARGET_INIT                                                                   \
+        {                                                                                    \
+                .proc_fd = -1, .root_fd = -1, .cwd_fd = -1, .userns_fd = -1, .mntns_fd = -1, \
+                .pidfd = -1,                                                                 \
+        }
+
+/*
+ * Open the thread of notification `id` on `listener_fd` (borrowed) and read its credentials.
+ * 0 on success; -ENOENT when the notification is no longer pending (the target is gone or was
+ * interrupted), -ESRCH when it is not visible from scmpd's pid namespace, another negative errno
+ * otherwise. On failure *t holds no fds.
+ */
+int helper_target_open(int listener_fd, uint64_t id, pid_t tid, struct helper_target *t);
+void helper_target_close(struct helper_target *t);
+
+/* The listener a built-in handler's notification came from (borrowed; valid during handle()),
+ * or -EBADF when `n` is not embedded in dispatch.c's notification as expected. */
+int helper_listener_fd(const struct scmpd_notification *n);
+
+enum helper_op {
+        HELPER_MOUNT,
+        HELPER_UMOUNT,
+        HELPER_MKNOD,
+};
+
+/* One operation, with the string copies the policy judged (borrowed). */
+struct helper_request {
+        enum helper_op op;
+        /* mount: target (absolute, canonical), source (a path for bind mounts, else a name),
+         * fstype, data (may be NULL), flags as the caller passed them (MS_MGC stripped). */
+        const char *source;
+        const char *target;
+        const char *fstype;
+        const char *data;
+        unsigned long flags;
+        bool source_is_path; /* bind: resolve the source in the target's root */
+        bool allow_shared;   /* act even where the mount point's mount is shared, so that the
+                              * change propagates to its peers (maybe outside the container) */
+        /* umount2: target, flags. */
+        int umount_flags;
+        /* mknod: path (the caller's, relative to dirfd_copy or its cwd), mode, dev. */
+        const char *path;
+        int dirfd_copy; /* -1: relative paths start at the caller's cwd */
+        mode_t mode;
+        dev_t dev;
+        /* Capabilities lent to the operation on top of the caller's own. */
+        uint64_t lend_caps;
+        unsigned timeout_ms; /* 0: 10 s */
+};
+
+/* Outcomes of helper_run() beyond the operation's own errno. */
+#define HELPER_REFUSED 1 /* a path left the allowed shape (a symlink, a magic link, "..") */
+#define HELPER_SHARED 2  /* the mount point is on a shared mount and the request forbids it */
+
+/*
+ * Run one operation as the target, in a forked single-threaded child, and wait for it (blocks:
+ * call it on a worker thread). Returns 0 when the operation ran, with its result in *ret_errno
+ * (0 or a positive errno); HELPER_REFUSED when path resolution met a symlink or magic link
+ * where the request forbids them; HELPER_SHARED when a mount or umount would propagate to peers
+ * of a shared mount and the request does not allow it; a negative errno when the helper itself
+ * failed (fork, setns, a timeout).
+ */
+int helper_run(const struct helper_target *t, const struct helper_request *req, int *ret_errno);
+
+/* Is `path` absolute and canonical (no "//", ".", ".." components, no trailing slash except
+ * "/")? The handlers judge only such paths, so that the string means one place. */
+bool helper_path_is_canonical(const char *path);

@@ -1,0 +1,445 @@
+/*
+ * Intake: the handoff socket, where runtimes (runc, crun), `scmpctl run` and library users hand
+ * a listener fd to scmpd with the OCI listenerPath protocol (scmpd/handoff.h).
+ *
+ * Model: an AF_UNIX SOCK_STREAM socket, non-blocking, watched by a uv_poll. Each accepted
+ * connection gets its own poll and a timer, and collects bytes and SCM_RIGHTS fds until the JSON
+ * object is complete. It never waits for EOF: runtimes keep the connection open until they exit.
+ * Once complete, the payload is parsed, the one fd named "seccompFd" is checked to be a seccomp
+ * listener and becomes a session; every other fd is closed, and so is the connection.
+ *
+ * Every resource a peer controls is bounded: connections at once (limits.connections; beyond it
+ * new peers wait in the kernel's backlog until one ends, rather than being refused), bytes
+ * (limits.max_message_bytes), fds (SCMPD_HANDOFF_MAX_FDS, and MSG_CTRUNC is fatal), time
+ * (limits.handoff_timeout_ms). A bad connection is logged once, with the reason, and closed; it
+ * cannot affect another connection or any session. Before any of that, the peer's kernel-given
+ * credentials must be root's or listed in the policy's "handoff" member (intake_peer_allowed()).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "util.h"
+
+#define READ_CHUNK 65536
+
+struct conn {
+        struct list_head link;
+        struct daemon *d;
+        uint64_t serial;
+        int fd;
+        pid_t peer_pid;
+        uv_poll_t poll;
+        uv_timer_t timer;
+        int open_handles;
+        bool closing;
+        char *buf;
+        size_t len, cap;
+        int fds[SCMPD_HANDOFF_MAX_FDS];
+        size_t n_fds;
+};
+
+static uint64_t conn_serial;
+
+static void intake_on_poll(uv_poll_t *h, int status, int events);
+
+/* At the connection limit, stop accepting: further peers wait in the kernel's backlog (their
+ * payload is buffered there) instead of being refused. Resume when a connection ends. */
+static void intake_pause(struct daemon *d, bool pause)
+{
+        if (!d->listen_polling || d->listen_paused == pause)
+                return;
+        d->listen_paused = pause;
+        if (pause)
+                uv_poll_stop(&d->listen_poll);
+        else
+                uv_poll_start(&d->listen_poll, UV_READABLE, intake_on_poll);
+}
+
+/* Out of fds (EMFILE, ENFILE): the listening socket stays readable, so accepting again at once
+ * would spin. Pause for a moment instead (the peers wait in the backlog; the listeners already
+ * served are untouched), with one warning per episode. */
+static uv_timer_t fd_retry;
+static bool fd_retry_ready, fd_retry_warned;
+
+static void intake_fd_retry(uv_timer_t *t)
+{
+        intake_pause(t->data, false);
+}
+
+static void intake_out_of_fds(struct daemon *d, int err)
+{
+        if (!fd_retry_warned)
+                log_warning("accept on the handoff socket failed: %s; new listeners wait until "
+                            "fds are free",
+                            strerror(err));
+        fd_retry_warned = true;
+        if (!fd_retry_ready) {
+                uv_timer_init(d->loop, &fd_retry);
+                fd_retry.data = d;
+                fd_retry_ready = true;
+        }
+        intake_pause(d, true);
+        uv_timer_start(&fd_retry, intake_fd_retry, 100, 0);
+}
+
+static void conn_handle_closed(uv_handle_t *h)
+{
+        struct conn *c = h->data;
+
+        if (--c->open_handles > 0)
+                return;
+        safe_close(c->fd);
+        for (size_t i = 0; i < c->n_fds; i++)
+                safe_close(c->fds[i]);
+        free(c->buf);
+        free(c);
+}
+
+/* Close the connection; `level`/`why` are logged once (why == NULL: quietly). */
+static void conn_close(struct conn *c, int level, const char *why)
+{
+        if (c->closing)
+                return;
+        c->closing = true;
+        if (why)
+                log_msg(level, "handoff connection %llu (peer pid %d): %s",
+                        (unsigned long long)c->serial, (int)c->peer_pid, why);
+        list_del(&c->link);
+        c->d->n_conns--;
+        if (c->d->n_conns < c->d->config->limits.connections)
+                intake_pause(c->d, false);
+        uv_close((uv_handle_t *)&c->poll, conn_handle_closed);
+        uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+}
+
+static void conn_timeout(uv_timer_t *t)
+{
+        struct conn *c = t->data;
+
+        conn_close(c, LOG_WARNING,
+                   c->len ? "timed out before the payload was complete; closed"
+                          : "timed out without sending anything; closed");
+}
+
+/* The payload is complete: validate it and turn its listener into a session. */
+static void conn_complete(struct conn *c)
+{
+        struct scmpd_handoff_state *state = NULL;
+        const char *reason = NULL;
+        char msg[256];
+        int listener, r;
+
+        r = scmpd_handoff_parse(c->buf, c->len, c->n_fds, &state, &reason);
+        if (r < 0) {
+                snprintf(msg, sizeof(msg), "invalid payload (%s); closed",
+                         reason ? reason : strerror(-r));
+                conn_close(c, LOG_WARNING, msg);
+                return;
+        }
+        listener = c->fds[state->seccomp_fd_index];
+        r = scmpd_notify_is_listener(listener);
+        if (r <= 0) {
+                snprintf(msg, sizeof(msg),
+                         "the fd named seccompFd is not a seccomp listener%s%s; closed",
+                         r < 0 ? ": " : "", r < 0 ? strerror(-r) : "");
+                scmpd_handoff_state_free(state);
+                conn_close(c, LOG_WARNING, msg);
+                return;
+        }
+        /* Keep the listener; every other fd is closed with the connection. */
+        c->fds[state->seccomp_fd_index] = c->fds[--c->n_fds];
+        log_msg(LOG_DEBUG, "handoff connection %llu: listener for pid %d, container %s",
+                (unsigned long long)c->serial, (int)state->pid, state->id ? state->id : "-");
+        r = session_new(c->d, listener, state);
+        if (r < 0) {
+                snprintf(msg, sizeof(msg), "cannot serve the listener: %s; closed",
+                         r == -EMFILE ? "too many listeners" : strerror(-r));
+                conn_close(c, LOG_WARNING, msg);
+                return;
+        }
+        conn_close(c, LOG_DEBUG, NULL);
+}
+
+static bool take_fds(struct conn *c, struct msghdr *msg, const char **why)
+{
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
+                size_t n;
+
+                if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+                        continue;
+                n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < n; i++) {
+                        int fd;
+
+                        memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+                        if (c->n_fds >= SCMPD_HANDOFF_MAX_FDS) {
+                                safe_close(fd);
+                                *why = "too many fds";
+                        } else {
+                                c->fds[c->n_fds++] = fd;
+                        }
+                }
+        }
+        return *why == NULL;
+}
+
+static void conn_on_poll(uv_poll_t *h, int status, int events)
+{
+        struct conn *c = h->data;
+        size_t max = c->d->config->limits.max_message_bytes;
+
+        if (c->closing)
+                return;
+        if (status < 0) {
+                conn_close(c, LOG_WARNING, "socket error; closed");
+                return;
+        }
+        for (int rounds = 0; rounds < 64; rounds++) {
+                union {
+                        struct cmsghdr hdr;
+                        char b[CMSG_SPACE(sizeof(int) * SCMPD_HANDOFF_MAX_FDS)];
+                } control;
+                struct iovec iov;
+                struct msghdr msg = {};
+                const char *why = NULL;
+                size_t had_fds = c->n_fds;
+                ssize_t n, done;
+
+                if (c->cap - c->len < 1) {
+                        size_t ncap = c->cap + READ_CHUNK;
+                        char *nb;
+
+                        if (ncap > max + 1)
+                                ncap = max + 1;
+                        if (ncap <= c->len) {
+                                conn_close(c, LOG_WARNING, "payload larger than the limit; closed");
+                                return;
+                        }
+                        nb = realloc(c->buf, ncap);
+                        if (!nb) {
+                                conn_close(c, LOG_ERR, "out of memory; closed");
+                                return;
+                        }
+                        c->buf = nb;
+                        c->cap = ncap;
+                }
+                iov = (struct iovec){ .iov_base = c->buf + c->len, .iov_len = c->cap - c->len };
+                msg.msg_iov = &iov;
+                msg.msg_iovlen = 1;
+                msg.msg_control = control.b;
+                msg.msg_controllen = sizeof(control.b);
+                n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+                if (n < 0) {
+                        if (errno == EAGAIN || errno == EINTR)
+                                return;
+                        conn_close(c, LOG_WARNING, "receive failed; closed");
+                        return;
+                }
+                if (msg.msg_controllen > 0 && !take_fds(c, &msg, &why)) {
+                        conn_close(c, LOG_WARNING, "more fds than allowed (16); closed");
+                        return;
+                }
+                if (msg.msg_flags & MSG_CTRUNC) {
+                        conn_close(c, LOG_WARNING, "control data truncated (too many fds); closed");
+                        return;
+                }
+                if (c->n_fds > had_fds && c->len > 0) {
+                        conn_close(c, LOG_WARNING,
+                                   "fds arrived after the first message, against the OCI "
+                                   "protocol; closed");
+                        return;
+                }
+                if (n == 0) {
+                        conn_close(c, c->len ? LOG_WARNING : LOG_INFO,
+                                   c->len ? "closed before the payload was complete"
+                                          : "closed without sending anything");
+                        return;
+                }
+                c->len += (size_t)n;
+                done = scmpd_handoff_complete(c->buf, c->len);
+                if (done > 0) {
+                        conn_complete(c);
+                        return;
+                }
+                if (done < 0) {
+                        conn_close(c, LOG_WARNING,
+                                   done == -EMSGSIZE ? "payload larger than the limit; closed"
+                                                     : "not a JSON object (garbage); closed");
+                        return;
+                }
+                if (c->len >= max) {
+                        conn_close(c, LOG_WARNING, "payload larger than the limit; closed");
+                        return;
+                }
+        }
+}
+
+/*
+ * Who may hand over a listener: root, and the uids and groups of the policy's "handoff" member.
+ * The kernel's SO_PEERCRED (the credentials at connect()) and SO_PEERGROUPS (its supplementary
+ * groups) are the only witnesses: nothing the peer sends can change them. A listener handed
+ * over is served with root's powers against the process behind it, so an unlisted peer is
+ * refused before a byte of its payload is read.
+ */
+static bool intake_peer_allowed(const struct config *cfg, int fd, const struct ucred *cred)
+{
+        _cleanup_free_ gid_t *groups = NULL;
+        socklen_t len = 0;
+
+        if (cred->uid == 0)
+                return true;
+        for (size_t i = 0; i < cfg->n_handoff_uids; i++)
+                if (cfg->handoff_uids[i] == cred->uid)
+                        return true;
+        if (cfg->n_handoff_gids == 0)
+                return false;
+        for (size_t i = 0; i < cfg->n_handoff_gids; i++)
+                if (cfg->handoff_gids[i] == cred->gid)
+                        return true;
+        /* The first call says how much room the groups need (ERANGE); 65536 groups at most. */
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno == ERANGE &&
+            len > 0 && len <= 65536 * sizeof(gid_t) && (groups = malloc(len)) &&
+            getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+                for (size_t i = 0; i < len / sizeof(gid_t); i++)
+                        for (size_t j = 0; j < cfg->n_handoff_gids; j++)
+                                if (groups[i] == cfg->handoff_gids[j])
+                                        return true;
+        return false;
+}
+
+static void intake_on_poll(uv_poll_t *h, int status, int events)
+{
+        struct daemon *d = h->data;
+
+        for (int i = 0; i < 64; i++) {
+                struct ucred cred = {};
+                socklen_t clen = sizeof(cred);
+                struct conn *c;
+                int fd;
+
+                if (d->n_conns >= d->config->limits.connections) {
+                        log_debug("%u handoff connections open: the rest wait in the backlog",
+                                  d->n_conns);
+                        intake_pause(d, true);
+                        return;
+                }
+
+                fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+                        intake_out_of_fds(d, errno);
+                        return;
+                }
+                if (fd >= 0)
+                        fd_retry_warned = false;
+                if (fd < 0) {
+                        if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+                                log_warning("accept on the handoff socket failed: %s",
+                                            strerror(errno));
+                        return;
+                }
+                /* A peer whose credentials cannot be read is refused like an unlisted one. */
+                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
+                    !intake_peer_allowed(d->config, fd, &cred)) {
+                        log_warning("handoff connection from pid %d uid %u gid %u refused: only "
+                                    "root and the uids and groups of \"handoff\" in the policy "
+                                    "may hand over listeners",
+                                    (int)cred.pid, (unsigned)cred.uid, (unsigned)cred.gid);
+                        safe_close(fd);
+                        continue;
+                }
+                c = calloc(1, sizeof(*c));
+                if (!c) {
+                        safe_close(fd);
+                        continue;
+                }
+                c->d = d;
+                c->fd = fd;
+                c->peer_pid = cred.pid;
+                c->serial = ++conn_serial;
+                if (uv_poll_init(d->loop, &c->poll, fd) < 0) {
+                        safe_close(fd);
+                        free(c);
+                        continue;
+                }
+                uv_timer_init(d->loop, &c->timer);
+                c->poll.data = c;
+                c->timer.data = c;
+                c->open_handles = 2;
+                list_add_tail(&c->link, &d->conns);
+                d->n_conns++;
+                uv_poll_start(&c->poll, UV_READABLE, conn_on_poll);
+                uv_timer_start(&c->timer, conn_timeout, d->config->limits.handoff_timeout_ms, 0);
+                log_debug("handoff connection %llu from pid %d", (unsigned long long)c->serial,
+                          (int)cred.pid);
+        }
+}
+
+int intake_start(struct daemon *d)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        size_t plen = strlen(d->listen_path);
+        struct stat st;
+        mode_t old;
+        int r;
+
+        list_init(&d->conns);
+        if (d->listen_fd >= 0)
+                goto watch; /* socket activation gave it to us */
+        if (plen == 0 || plen >= sizeof(sa.sun_path))
+                return -ENAMETOOLONG;
+        memcpy(sa.sun_path, d->listen_path, plen);
+        if (d->listen_path[0] == '@')
+                sa.sun_path[0] = 0;
+        d->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (d->listen_fd < 0)
+                return negative_errno();
+        /* Replace a stale socket left by an earlier run, never any other kind of file. */
+        if (d->listen_path[0] != '@' && lstat(d->listen_path, &st) == 0 && S_ISSOCK(st.st_mode))
+                (void)unlink(d->listen_path);
+        old = umask(0077);
+        r = bind(d->listen_fd, (struct sockaddr *)&sa,
+                 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
+                             (d->listen_path[0] == '@' ? 0 : 1)));
+        umask(old);
+        if (r < 0 || listen(d->listen_fd, SOMAXCONN) < 0) {
+                r = negative_errno();
+                d->listen_fd = safe_close(d->listen_fd);
+                return r;
+        }
+watch:
+        r = uv_poll_init(d->loop, &d->listen_poll, d->listen_fd);
+        if (r < 0)
+                return r;
+        d->listen_poll.data = d;
+        d->listen_polling = true;
+        return uv_poll_start(&d->listen_poll, UV_READABLE, intake_on_poll);
+}
+
+void intake_stop(struct daemon *d)
+{
+        struct list_head *pos, *tmp;
+
+        if (fd_retry_ready) {
+                uv_close((uv_handle_t *)&fd_retry, NULL);
+                fd_retry_ready = false;
+        }
+        if (d->listen_polling) {
+                d->listen_paused = false;
+                uv_close((uv_handle_t *)&d->listen_poll, NULL);
+                d->listen_polling = false;
+        }
+        if (d->listen_fd >= 0) {
+                d->listen_fd = safe_close(d->listen_fd);
+                if (d->listen_path[0] != '@' && !d->listen_activated)
+                        (void)unlink(d->listen_path);
+        }
+        list_for_each_safe(pos, tmp, &d->conns)
+                conn_close(list_entry(pos, struct conn, link), LOG_DEBUG, NULL);
+}

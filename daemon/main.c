@@ -1,0 +1,279 @@
+/*
+ * scmpd: the seccomp user-notification supervisor. This file owns the command line, the
+ * configuration's lifecycle (load at start, reload on SIGHUP keeping every listener, refuse an
+ * invalid file and keep the old policy) and the event loop; intake, sessions, dispatch and
+ * handlers live in their own modules.
+ *
+ * Default paths: the policy /etc/scmpd/scmpd.json (a built-in default when absent), the handoff
+ * socket /run/scmpd/scmpd.sock. The process must run in the host pid namespace, where
+ * notification pids make sense.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "config.h" /* the build's configuration: versions and paths */
+#include "control.h"
+#include "policy.h"
+#include "sandbox.h" /* sandbox.c hook */
+#include "sd.h"      /* sd.c hook */
+#include "util.h"
+
+/* The policy's place is fixed by scmpd.json(5), whatever the install prefix: an operator (and
+ * a runtime's documentation) can always find it there. */
+#define DEFAULT_CONFIG "/etc/scmpd/scmpd.json"
+#define DEFAULT_LISTEN SCMPD_RUNSTATEDIR "/scmpd/scmpd.sock"
+#define DEFAULT_CONTROL SCMPD_RUNSTATEDIR "/scmpd/control.sock"
+
+static void help(void)
+{
+        printf("Usage: scmpd [OPTIONS]\n\n"
+               "Serve seccomp user notifications handed over on an OCI listenerPath socket.\n\n"
+               "  -c --config FILE     policy file (default " DEFAULT_CONFIG ",\n"
+               "                       a built-in default when it does not exist)\n"
+               "  -l --listen PATH     handoff socket (default " DEFAULT_LISTEN ")\n"
+               "     --control PATH    control socket path (default " DEFAULT_CONTROL ")\n"
+               "  -f --foreground      stay in the foreground and log to stderr unless\n"
+               "                       journald is reachable\n"
+               "     --log-level L     err, warning, notice, info (default) or debug\n"
+               "     --log-target T    auto (journald when reachable, else stderr) or stderr\n"
+               "     --check-config    load the policy, report errors, and exit\n"
+               "     --no-sandbox      do not confine scmpd with its own seccomp filter\n"
+               "  -h --help            show this help\n"
+               "     --version         print the version\n");
+}
+
+static void on_signal(uv_signal_t *h, int signum)
+{
+        struct daemon *d = h->data;
+        struct list_head *pos, *tmp;
+
+        if (signum == SIGHUP) {
+                (void)sd_notify(0, "RELOADING=1");
+                daemon_reload(d);
+                (void)sd_notify(0, "READY=1");
+                return;
+        }
+        log_info("%s received, stopping", strsignal(signum));
+        (void)sd_notify(0, "STOPPING=1");
+        d->stopping = true;
+        intake_stop(d);
+        control_stop(d); /* control.c hook */
+        sd_watchdog_stop(d);
+        list_for_each_safe(pos, tmp, &d->sessions)
+                session_close(list_entry(pos, struct session, link), "scmpd is stopping");
+        uv_close((uv_handle_t *)&d->sig_hup, NULL);
+        uv_close((uv_handle_t *)&d->sig_term, NULL);
+        uv_close((uv_handle_t *)&d->sig_int, NULL);
+        dispatch_done(d);
+}
+
+/* Every listener is an fd: lift the soft limit to the hard one (as systemd does for services),
+ * so that limits.listeners, not a 1024 default, bounds them. */
+static void raise_fd_limit(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                        log_debug("cannot raise RLIMIT_NOFILE: %m");
+        }
+}
+
+static int ensure_parent_dir(const char *path)
+{
+        _cleanup_free_ char *dir = strdup(path);
+        char *slash;
+
+        if (!dir)
+                return -ENOMEM;
+        if (path[0] == '@')
+                return 0;
+        slash = strrchr(dir, '/');
+        if (!slash || slash == dir)
+                return 0;
+        *slash = 0;
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return negative_errno();
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_CONTROL,
+                ARG_LOG_LEVEL,
+                ARG_CHECK,
+                ARG_LOG_TARGET,
+                ARG_NO_SANDBOX,
+        };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "config", required_argument, NULL, 'c' },
+                { "listen", required_argument, NULL, 'l' },
+                { "control", required_argument, NULL, ARG_CONTROL },
+                { "foreground", no_argument, NULL, 'f' },
+                { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+                { "check-config", no_argument, NULL, ARG_CHECK },
+                { "log-target", required_argument, NULL, ARG_LOG_TARGET },
+                { "no-sandbox", no_argument, NULL, ARG_NO_SANDBOX },
+                {},
+        };
+        struct daemon d = {
+                .config_path = DEFAULT_CONFIG,
+                .listen_path = DEFAULT_LISTEN,
+                .control_path = DEFAULT_CONTROL,
+                .listen_fd = -1,
+        };
+        bool foreground = false, check = false, force_stderr = false, no_sandbox = false;
+        char workers[16], *err = NULL;
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "hc:l:f", options, NULL)) >= 0) {
+                switch (c) {
+                case 'h':
+                        help();
+                        return EXIT_SUCCESS;
+                case ARG_VERSION:
+                        printf("scmpd %s\n", SCMPD_VERSION);
+                        return EXIT_SUCCESS;
+                case 'c':
+                        d.config_path = optarg;
+                        d.config_required = true;
+                        break;
+                case 'l':
+                        d.listen_path = optarg;
+                        break;
+                case ARG_CONTROL:
+                        d.control_path = optarg;
+                        break;
+                case 'f':
+                        foreground = true;
+                        break;
+                case ARG_LOG_LEVEL:
+                        r = log_level_from_string(optarg);
+                        if (r < 0) {
+                                fprintf(stderr, "scmpd: unknown log level '%s'\n", optarg);
+                                return 2;
+                        }
+                        log_max_level = r;
+                        break;
+                case ARG_CHECK:
+                        check = true;
+                        break;
+                case ARG_NO_SANDBOX:
+                        no_sandbox = true;
+                        break;
+                case ARG_LOG_TARGET:
+                        if (strcmp(optarg, "stderr") == 0)
+                                force_stderr = true;
+                        else if (strcmp(optarg, "auto") != 0) {
+                                fprintf(stderr, "scmpd: --log-target is auto or stderr\n");
+                                return 2;
+                        }
+                        break;
+                default:
+                        return 2;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "scmpd: unexpected argument '%s'\n", argv[optind]);
+                return 2;
+        }
+        /* In the foreground on a terminal, logs go where the operator looks. */
+        log_open(force_stderr || (foreground && isatty(STDERR_FILENO)));
+
+        r = config_load(d.config_path, d.config_required, &d.config, &err);
+        if (r < 0) {
+                log_error("cannot load the policy: %s", err ? err : strerror(-r));
+                free(err);
+                return EXIT_FAILURE;
+        }
+        if (check) {
+                printf("%s: ok (%zu policies)\n", d.config->source, d.config->n_policies);
+                config_unref(d.config);
+                return EXIT_SUCCESS;
+        }
+        /* The worker pool is libuv's; its size is fixed at first use. */
+        snprintf(workers, sizeof(workers), "%u", d.config->limits.workers);
+        setenv("UV_THREADPOOL_SIZE", workers, 1);
+        /* A peer that vanishes must not kill us. */
+        signal(SIGPIPE, SIG_IGN);
+        raise_fd_limit();
+
+        d.notify_features = scmpd_notify_probe();
+        if (d.notify_features < 0 || !(d.notify_features & SCMPD_NOTIFY_FEATURE_USER_NOTIF)) {
+                log_error("this kernel has no seccomp user notification");
+                config_unref(d.config);
+                return EXIT_FAILURE;
+        }
+        d.loop = uv_default_loop();
+        list_init(&d.sessions);
+        list_init(&d.conns);
+        r = dispatch_init(&d);
+        if (r < 0) {
+                log_error("cannot set up dispatch: %s", strerror(-r));
+                return EXIT_FAILURE;
+        }
+        r = sd_take_listen_fd(&d);
+        if (r < 0)
+                r = ensure_parent_dir(d.listen_path);
+        if (r >= 0)
+                r = intake_start(&d);
+        if (r < 0) {
+                log_error("cannot listen on %s: %s", d.listen_path, strerror(-r));
+                return EXIT_FAILURE;
+        }
+        /* control.c hook: without the control socket scmpd still serves listeners. */
+        r = ensure_parent_dir(d.control_path);
+        if (r >= 0)
+                r = control_start(&d);
+        if (r == -EADDRINUSE) /* another scmpd serves it (tests, a second instance) */
+                log_notice("control socket %s is served by another process; this scmpd has none",
+                           d.control_path);
+        else if (r < 0)
+                log_error("control socket %s not available: %s", d.control_path, strerror(-r));
+        /* sd.c hook: adopt the listeners and in-flight journal a previous run left in the fd
+         * store (nothing without systemd). */
+        (void)sd_adopt(&d);
+        uv_signal_init(d.loop, &d.sig_hup);
+        uv_signal_init(d.loop, &d.sig_term);
+        uv_signal_init(d.loop, &d.sig_int);
+        d.sig_hup.data = d.sig_term.data = d.sig_int.data = &d;
+        uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
+        uv_signal_start(&d.sig_term, on_signal, SIGTERM);
+        uv_signal_start(&d.sig_int, on_signal, SIGINT);
+
+        /* sandbox.c hook: sockets are bound and the fd store adopted; from here on scmpd makes
+         * only the system calls it serves with. Asked for and not possible is fatal. */
+        if (!no_sandbox && d.config->sandbox && (r = sandbox_apply()) < 0) {
+                log_error("cannot confine scmpd with its seccomp filter: %s", strerror(-r));
+                return EXIT_FAILURE;
+        }
+        log_info("own seccomp filter: %s", no_sandbox || !d.config->sandbox ? "off" : "on");
+        log_notice("scmpd %s ready: handoff socket %s, policy %s, features 0x%x", SCMPD_VERSION,
+                   d.listen_path, d.config->source, (unsigned)d.notify_features);
+        (void)sd_watchdog_start(&d);
+        sd_ready(&d); /* sd.c hook: READY=1 and STATUS */
+
+        uv_run(d.loop, UV_RUN_DEFAULT);
+
+        log_info("stopped: %llu notifications, %llu answered, %llu targets gone",
+                 (unsigned long long)d.n_notifications, (unsigned long long)d.n_answered,
+                 (unsigned long long)d.n_gone);
+        config_unref(d.config);
+        uv_loop_close(d.loop);
+        pthread_mutex_destroy(&d.deferred_lock);
+        return EXIT_SUCCESS;
+}

@@ -1,0 +1,131 @@
+/*
+ * The policy file, scmpd.json(5): parsed once into an immutable, reference-counted object.
+ * A reload builds a new one completely (including starting its handler instances) before the
+ * daemon switches to it, so an invalid file changes nothing.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon.h"
+
+struct handler_instance {
+        const struct scmpd_handler_ops *ops;
+        void *state;
+        char *name;
+        bool started;
+        bool wants_strings;  /* give it string copies (auditing, plugins) */
+        unsigned timeout_ms; /* chain entry's "timeout_ms"; 0: limits.handler_timeout_ms */
+        bool has_fallback;   /* chain entry's "fallback" verdict, else the default's */
+        struct scmpd_verdict fallback;
+};
+
+enum arg_op {
+        ARG_EQ,
+        ARG_NE,
+        ARG_LT,
+        ARG_LE,
+        ARG_GT,
+        ARG_GE,
+        ARG_MASKED_EQ,
+};
+
+struct arg_cond {
+        unsigned index;
+        enum arg_op op;
+        uint64_t value;
+        uint64_t mask;
+};
+
+struct str_cond {
+        unsigned index;
+        char *glob;
+};
+
+struct rule {
+        size_t n_syscalls;
+        char **syscalls; /* names; "*" matches every syscall */
+        size_t n_args;
+        struct arg_cond *args;
+        size_t n_strs;
+        struct str_cond *strs;
+        size_t n_chain;
+        struct handler_instance **chain; /* borrowed from config->instances */
+        bool needs_strings;
+        unsigned string_mask; /* args that string conditions read */
+};
+
+struct policy {
+        char *name;
+        char *match_metadata;  /* glob, or NULL */
+        char *match_container; /* glob on state.id, or NULL */
+        size_t n_annotations;
+        char **annotation_keys;
+        char **annotation_globs;
+        size_t n_rules;
+        struct rule *rules;
+        bool has_default;
+        struct scmpd_verdict default_verdict;
+};
+
+struct config {
+        unsigned refs;
+        char *source; /* the file, or "built-in" */
+        struct limits limits;
+        struct scmpd_verdict default_verdict;
+        size_t n_policies;
+        struct policy *policies;
+        size_t n_instances;
+        struct handler_instance **instances;
+        size_t n_plugins;
+        void **plugins;      /* dlopen handles */
+        char *control_group; /* control.c (hook): "control": {"group": NAME}, or NULL */
+        /* sandbox.c/intake.c (hook): "sandbox": bool (read at start only), and who may hand
+         * over listeners besides root: "handoff": {"uids": [...], "groups": [...]}. */
+        bool sandbox;
+        size_t n_handoff_uids, n_handoff_gids;
+        uid_t *handoff_uids;
+        gid_t *handoff_gids;
+};
+
+/*
+ * Load the policy from `path`. When the file does not exist and `required` is false, the
+ * built-in default applies. On failure returns a negative errno and a malloc()ed explanation in
+ * *ret_error (the caller frees it).
+ */
+int config_load(const char *path, bool required, struct config **ret_config, char **ret_error);
+
+/* Load from JSON text (tests, the built-in default). `source` names it in messages. */
+int config_load_string(const char *text, const char *source, struct config **ret_config,
+                       char **ret_error);
+
+struct config *config_ref(struct config *c);
+struct config *config_unref(struct config *c);
+
+/* The first policy whose match applies to this listener's origin, or NULL. */
+const struct policy *config_match_listener(const struct config *c,
+                                           const struct scmpd_handoff_state *origin);
+
+/*
+ * The first rule of `p` that claims the notification. String conditions are evaluated only when
+ * `strings` is non-NULL; when a rule would need them and they are absent, returns NULL with
+ * *ret_need_strings = true (the caller copies them and asks again).
+ */
+const struct rule *policy_match_rule(const struct policy *p, const struct scmpd_notification *v,
+                                     char *const *strings, bool *ret_need_strings);
+
+/* The verdict when nothing in the chain decided. */
+struct scmpd_verdict config_default_verdict(const struct config *c, const struct policy *p);
+
+/* errno names, both ways: "EPERM" <-> 1. */
+int errno_from_name(const char *name);
+const char *errno_to_name(int err);
+
+/* handlers/: the built-in handlers and the host interface. */
+const struct scmpd_handler_ops *builtin_handler(const char *name);
+extern const struct scmpd_handler_host handler_host;
+/* handlers/plugin.c: open a handler object and check its ABI. */
+int plugin_open(const char *path, void **ret_handle, const struct scmpd_handler_ops **ret_ops,
+                char **ret_error);

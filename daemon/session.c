@@ -1,0 +1,288 @@
+/*
+ * A session is one seccomp listener fd, from the handoff that brought it to the hang-up that
+ * ends it.
+ *
+ * Model: a uv_poll on the fd asks for READABLE and DISCONNECT. The kernel signals POLLIN while a
+ * notification waits and POLLHUP once no task uses the filter any more; libuv reports a bare
+ * POLLHUP as READABLE|DISCONNECT, so DISCONNECT is checked first and a RECV is issued only on a
+ * genuine POLLIN (a RECV after the last target exited would block forever). The poll is
+ * level-triggered, so the loop comes back while more are pending; when epoll reports one listener
+ * at a time, the callback also receives what arrived while it answered (session_drain(): each
+ * further RECV only after poll() with a zero timeout saw POLLIN, never a blocking one).
+ *
+ * Invariants:
+ *   - at most limits.inflight_per_listener notifications are received but unanswered; at the
+ *     cap the session stops asking for READABLE until one is answered;
+ *   - notifications of one thread are dispatched in order: a thread normally has one pending
+ *     syscall, but an interrupted and restarted one produces a new notification while the old
+ *     one may still be in a handler; the new one waits (HELD) until the old one is done;
+ *   - the session's memory and fd live while anything refers to them (refs): the daemon's list
+ *     until close, and each notification in flight. Closing stops the poll at once.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "journal.h" /* sd.c hook */
+#include "policy.h"
+#include "sd.h"    /* sd.c hook */
+#include "stats.h" /* control.c hook */
+#include "util.h"
+
+/* Notifications received per poll callback beyond the first, and the longest pause (in
+ * callbacks) of a listener's drain after checks that found nothing. */
+#define DRAIN_MAX 16
+#define DRAIN_BACKOFF_MAX 64
+
+static void session_on_poll(uv_poll_t *h, int status, int events);
+
+static void set_events(struct session *s, unsigned events)
+{
+        if (s->closing || s->poll_events == events)
+                return;
+        s->poll_events = events;
+        uv_poll_start(&s->poll, (int)events, session_on_poll);
+}
+
+static void session_free(struct session *s)
+{
+        safe_close(s->fd);
+        scmpd_handoff_state_free(s->origin);
+        config_unref(s->config);
+        scmpd_notify_free(s->req, NULL);
+        free(s);
+}
+
+void session_unref(struct session *s)
+{
+        if (s && --s->refs == 0)
+                session_free(s);
+}
+
+static void on_poll_closed(uv_handle_t *h)
+{
+        session_unref(h->data);
+}
+
+void session_close(struct session *s, const char *why)
+{
+        if (s->closing)
+                return;
+        s->closing = true;
+        list_del(&s->link);
+        s->d->n_sessions--;
+        log_session(LOG_INFO, s, "listener closed: %s", why);
+        sd_session_removed(s); /* sd.c hook: drop it from the fd store */
+        uv_close((uv_handle_t *)&s->poll, on_poll_closed);
+}
+
+/* Is an earlier, not yet answered notification of the same thread in the list before n? */
+static bool blocked_by_earlier(struct session *s, struct notif *n)
+{
+        struct list_head *pos, *tmp;
+
+        list_for_each_safe(pos, tmp, &s->notifs)
+        {
+                struct notif *m = list_entry(pos, struct notif, link);
+
+                if (m == n)
+                        return false;
+                if (m->req.pid == n->req.pid)
+                        return true;
+        }
+        return false;
+}
+
+void session_notif_done(struct session *s, struct notif *done)
+{
+        struct list_head *pos, *tmp;
+
+        s->inflight--;
+        /* Release held notifications whose thread has nothing earlier pending. */
+        list_for_each_safe(pos, tmp, &s->notifs)
+        {
+                struct notif *n = list_entry(pos, struct notif, link);
+
+                if (n->state == NOTIF_HELD && !blocked_by_earlier(s, n)) {
+                        n->state = NOTIF_RUNNING;
+                        dispatch_notification(s, n);
+                        break; /* the list may have changed; the next answer resumes here */
+                }
+        }
+        if (!s->closing && s->inflight < s->d->config->limits.inflight_per_listener)
+                set_events(s, UV_READABLE | UV_DISCONNECT);
+}
+
+static void session_receive(struct session *s)
+{
+        struct daemon *d = s->d;
+        struct notif *n;
+        int r;
+
+        r = journal_receive(s, s->req); /* sd.c hook: RECV lands in the in-flight journal */
+        if (r == -ENOENT || r == -EINTR)
+                return; /* the target went away between poll and receive */
+        if (r < 0) {
+                log_session(LOG_WARNING, s, "receiving a notification failed: %s", strerror(-r));
+                session_close(s, "receive failed");
+                return;
+        }
+        d->n_notifications++;
+        n = notif_new(s, s->req);
+        if (!n) {
+                log_session(LOG_ERR, s, "out of memory; answering ENOMEM");
+                (void)scmpd_notify_respond_errno(s->fd, s->req->id, ENOMEM);
+                journal_release(s, s->req->id); /* sd.c hook */
+                return;
+        }
+        s->inflight++;
+        list_add_tail(&n->link, &s->notifs);
+        if (s->inflight >= d->config->limits.inflight_per_listener)
+                set_events(s, UV_DISCONNECT);
+        if (blocked_by_earlier(s, n)) {
+                n->state = NOTIF_HELD;
+                log_session(LOG_DEBUG, s, "tid %u has an earlier notification; holding",
+                            n->req.pid);
+                return;
+        }
+        dispatch_notification(s, n);
+}
+
+/* Is another notification waiting? poll() with no timeout never blocks; a hang-up without
+ * POLLIN is left to the next loop iteration, which reports it as DISCONNECT. */
+static bool pending(int fd)
+{
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+
+        return poll(&p, 1, 0) == 1 && (p.revents & POLLIN) && !(p.revents & (POLLERR | POLLNVAL));
+}
+
+/* After an answer the target often has its next notification queued before the loop could wait
+ * for it again (always when the answer's synchronous wake-up ran it on this CPU). Receiving it
+ * here costs one poll() instead of a round through epoll_wait. A listener whose check comes back
+ * empty is not checked again for a while (doubling up to DRAIN_BACKOFF_MAX callbacks), so that
+ * listeners whose targets are slower pay at most one extra poll() every so many notifications. */
+static void session_drain(struct session *s)
+{
+        const unsigned cap = s->d->config->limits.inflight_per_listener;
+
+        /* Only while epoll reports one listener per wait: with several ready at once, one
+         * epoll_wait already serves many notifications and a poll() per listener would cost
+         * more than it saves. */
+        if (s->d->polls_this_iter > 1 || s->d->polls_last_iter > 1)
+                return;
+        if (s->drain_skip > 0) {
+                s->drain_skip--;
+                return;
+        }
+        for (unsigned i = 0; i < DRAIN_MAX; i++) {
+                if (s->closing || s->inflight >= cap)
+                        return;
+                if (!pending(s->fd)) {
+                        s->drain_backoff = s->drain_backoff ? s->drain_backoff * 2 : 1;
+                        if (s->drain_backoff > DRAIN_BACKOFF_MAX)
+                                s->drain_backoff = DRAIN_BACKOFF_MAX;
+                        s->drain_skip = s->drain_backoff;
+                        return;
+                }
+                s->drain_backoff = 0;
+                session_receive(s);
+        }
+}
+
+static void session_on_poll(uv_poll_t *h, int status, int events)
+{
+        struct session *s = h->data;
+
+        if (s->closing)
+                return;
+        if (status < 0) {
+                session_close(s, uv_strerror(status));
+                return;
+        }
+        if (events & UV_DISCONNECT) {
+                session_close(s, "no task uses the filter any more");
+                return;
+        }
+        if (events & UV_READABLE) {
+                s->d->polls_this_iter++;
+                session_receive(s);
+                session_drain(s);
+        }
+}
+
+static void on_drain_check(uv_check_t *c)
+{
+        struct daemon *d = c->data;
+
+        d->polls_last_iter = d->polls_this_iter;
+        d->polls_this_iter = 0;
+}
+
+/* The drain heuristic's per-iteration count: a check handle runs after each iteration's I/O
+ * callbacks. It never keeps the loop alive; session_loop_done() closes it. */
+int session_loop_init(struct daemon *d)
+{
+        int r = uv_check_init(d->loop, &d->drain_check);
+
+        if (r < 0)
+                return r;
+        d->drain_check.data = d;
+        uv_unref((uv_handle_t *)&d->drain_check);
+        return uv_check_start(&d->drain_check, on_drain_check);
+}
+
+void session_loop_done(struct daemon *d)
+{
+        if (!uv_is_closing((uv_handle_t *)&d->drain_check))
+                uv_close((uv_handle_t *)&d->drain_check, NULL);
+}
+
+int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin)
+{
+        struct session *s;
+        int r;
+
+        if (d->n_sessions >= d->config->limits.listeners) {
+                safe_close(fd);
+                scmpd_handoff_state_free(origin);
+                return -EMFILE;
+        }
+        s = calloc(1, sizeof(*s));
+        if (!s || scmpd_notify_alloc(&s->req, NULL) < 0) {
+                free(s);
+                safe_close(fd);
+                scmpd_handoff_state_free(origin);
+                return -ENOMEM;
+        }
+        s->d = d;
+        s->fd = fd;
+        s->origin = origin;
+        s->refs = 1;
+        s->serial = ++d->next_session_id;
+        s->created_ns = stats_now_ns(); /* control.c hook */
+        list_init(&s->notifs);
+        s->config = config_ref(d->config);
+        s->policy = config_match_listener(s->config, origin);
+        if (d->notify_features & SCMPD_NOTIFY_FEATURE_SYNC_WAKE_UP) {
+                r = scmpd_notify_set_flags(fd, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+                if (r < 0)
+                        log_session(LOG_DEBUG, s, "SYNC_WAKE_UP not enabled: %s", strerror(-r));
+        }
+        r = uv_poll_init(d->loop, &s->poll, fd);
+        if (r < 0) {
+                session_free(s);
+                return r;
+        }
+        s->poll.data = s;
+        list_add_tail(&s->link, &d->sessions);
+        d->n_sessions++;
+        set_events(s, UV_READABLE | UV_DISCONNECT);
+        sd_session_added(s); /* sd.c hook: put it in the fd store, or mark it adopted */
+        log_session(LOG_INFO, s, "serving listener of pid %d (%s), policy %s", (int)origin->pid,
+                    origin->status ? origin->status : "?",
+                    s->policy ? (s->policy->name ? s->policy->name : "(unnamed)") : "(default)");
+        return 0;
+}
