@@ -1,0 +1,25 @@
+/*
+ * Test helpers for tests that fork. A test owns its child: whatever happens to the assertions,
+ * the child is killed and reaped (child_reap() with a timeout, or the SIGKILL fallback).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Fork and run fn(arg) in the child; the child exits with fn's return value (0..255). The child
+ * dies with the parent (PR_SET_PDEATHSIG). Returns the pid, or -errno. */
+pid_t child_spawn(int (*fn)(void *arg), void *arg);
+
+/* Wait up to timeout_ms for the child; on timeout kill it with SIGKILL and reap it. Stores the
+ * raw wait status. Returns 0 when it exited in time, -ETIMEDOUT when it had to be killed. */
+int child_reap(pid_t pid, int timeout_ms, int *ret_status);
+
+/* Human description of a wait status ("exited 3", "killed by signal 31 (SIGSYS)"). Static. */
+const char *child_status_str(int status);
+
+/* True if the status is a normal exit with the given code. */
+bool child_exited_with(int status, int code);
+
+/* True if the status is death by the given signal. */
+bool child_killed_by(int status, int sig);

@@ -1,0 +1,231 @@
+/*
+ * scmpd's policy file (daemon/config.c): strict parsing with errors that name the place, the
+ * built-in default, listener matching by metadata/container/annotation globs, rule matching by
+ * syscall name, register conditions and string conditions (asked for lazily), and defaults.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "policy.h"
+
+static struct config *load_ok(const char *text)
+{
+        struct config *c = NULL;
+        char *err = NULL;
+        int r = config_load_string(text, "test", &c, &err);
+
+        if (r < 0)
+                fail_msg("refused: %s", err ? err : "?");
+        return c;
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+        struct config *c = NULL;
+        char *err = NULL;
+
+        assert_int_equal(config_load_string(text, "test", &c, &err), -EINVAL);
+        assert_null(c);
+        assert_non_null(err);
+        if (!strstr(err, needle))
+                fail_msg("error \"%s\" does not mention \"%s\"", err, needle);
+        free(err);
+}
+
+static void test_defaults(void **state)
+{
+        struct config *c = load_ok("{}");
+        struct scmpd_verdict v = config_default_verdict(c, NULL);
+
+        assert_int_equal(v.kind, SCMPD_VERDICT_RESPOND);
+        assert_int_equal(v.error, ENOSYS);
+        assert_int_equal(c->limits.max_message_bytes, SCMPD_HANDOFF_MAX_SIZE);
+        assert_int_equal(c->limits.inflight_per_listener, 64);
+        config_unref(c);
+
+        /* A missing default file gives the built-in policy; a required one is an error. */
+        {
+                char *err = NULL;
+
+                assert_int_equal(config_load("/nonexistent/scmpd.json", false, &c, &err), 0);
+                assert_string_equal(c->source, "built-in default");
+                config_unref(c);
+                assert_int_equal(config_load("/nonexistent/scmpd.json", true, &c, &err), -ENOENT);
+                assert_non_null(err);
+                free(err);
+        }
+}
+
+static void test_errors_name_the_place(void **state)
+{
+        expect_error("[]", "top level must be an object");
+        expect_error("{\"polices\": []}", "unknown member \"polices\"");
+        expect_error("{\"default\": \"allow\"}", "unknown verdict \"allow\"");
+        expect_error("{\"default\": {\"errno\": \"EWHAT\"}}", "unknown errno name \"EWHAT\"");
+        expect_error("{\"default\": {\"errno\": 5000}}", "1..4095");
+        expect_error("{\"limits\": {\"workers\": 0}}", "limits.workers");
+        expect_error("{\"limits\": {\"max_message_bytes\": 99999999}}", "max_message_bytes");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"nope\"], \"chain\": "
+                     "[\"continue\"]}]}]}",
+                     "policies[0].rules[0]: unknown syscall \"nope\"");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": "
+                     "[\"frobnicate\"]}]}]}",
+                     "policies[0].rules[0].chain[0]: unknown handler \"frobnicate\"");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": []}]}]}",
+                     "\"chain\" must be a non-empty array");
+        expect_error(
+                "{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"args\": "
+                "[{\"index\": 6, \"op\": \"eq\", \"value\": 1}], \"chain\": [\"continue\"]}]}]}",
+                "\"index\" must be 0..5");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"args\": "
+                     "[{\"index\": 0, \"op\": \"masked_eq\", \"value\": 1}], \"chain\": "
+                     "[\"continue\"]}]}]}",
+                     "masked_eq needs a \"mask\"");
+        expect_error("{\"handlers\": {\"x\": {\"path\": \"relative.so\"}}}", "absolute path");
+        expect_error("{\"handlers\": {\"errno\": {\"path\": \"/x.so\"}}}", "taken by a built-in");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": "
+                     "[{\"handler\": \"errno\", \"config\": {\"errno\": \"EBOGUS\"}}]}]}]}",
+                     "refused its configuration");
+        expect_error("{\"default\": {\"errno\": \"EPERM\"}, \"default\": \"kill\"}", "line");
+        expect_error("{\"policies\": [ {\"match\": {\"pid\": 1}} ]}", "unknown member \"pid\"");
+}
+
+static struct scmpd_handoff_state *origin(const char *id, const char *meta, const char *key,
+                                          const char *value)
+{
+        struct scmpd_handoff_state *s = calloc(1, sizeof(*s));
+
+        assert_non_null(s);
+        s->pid = 1;
+        s->id = id ? strdup(id) : NULL;
+        s->metadata = meta ? strdup(meta) : NULL;
+        if (key) {
+                s->n_annotations = 1;
+                s->annotation_keys = calloc(1, sizeof(char *));
+                s->annotation_values = calloc(1, sizeof(char *));
+                s->annotation_keys[0] = strdup(key);
+                s->annotation_values[0] = strdup(value);
+        }
+        return s;
+}
+
+static const char policy_text[] =
+        "{\"policies\": ["
+        " {\"name\": \"a\", \"match\": {\"metadata\": \"web-*\", \"container\": \"c?\"}},"
+        " {\"name\": \"b\", \"match\": {\"annotations\": {\"team\": \"blue\"}},"
+        "  \"default\": \"kill\","
+        "  \"rules\": ["
+        "   {\"syscalls\": [\"mkdir\"], \"strings\": [{\"index\": 0, \"glob\": \"/tmp/*\"}],"
+        "    \"chain\": [\"continue\"]},"
+        "   {\"syscalls\": [\"mkdir\"], \"chain\": [{\"errno\": \"EACCES\"}]},"
+        "   {\"syscalls\": [\"ioctl\"], \"args\": [{\"index\": 1, \"op\": \"masked_eq\","
+        "    \"mask\": 65280, \"value\": 21504}], \"chain\": [\"audit\", {\"value\": 0}]},"
+        "   {\"syscalls\": [\"*\"], \"args\": [{\"index\": 0, \"op\": \"gt\", \"value\": 100}],"
+        "    \"chain\": [\"audit\"]}"
+        "  ]}"
+        "]}";
+
+static void test_listener_matching(void **state)
+{
+        struct config *c = load_ok(policy_text);
+        struct scmpd_handoff_state *o;
+
+        o = origin("c1", "web-1", NULL, NULL);
+        assert_string_equal(config_match_listener(c, o)->name, "a");
+        scmpd_handoff_state_free(o);
+        o = origin("c12", "web-1", NULL, NULL); /* c? does not match c12 */
+        assert_null(config_match_listener(c, o));
+        scmpd_handoff_state_free(o);
+        o = origin("x", NULL, "team", "blue");
+        assert_string_equal(config_match_listener(c, o)->name, "b");
+        scmpd_handoff_state_free(o);
+        o = origin("x", NULL, "team", "red");
+        assert_null(config_match_listener(c, o));
+        scmpd_handoff_state_free(o);
+        config_unref(c);
+}
+
+static void test_rule_matching(void **state)
+{
+        struct config *c = load_ok(policy_text);
+        const struct policy *p = &c->policies[1];
+        struct scmpd_notification v = { .syscall = "mkdir" };
+        char tmp_path[] = "/tmp/x", etc_path[] = "/etc/x";
+        char *strings[6] = {};
+        const struct rule *r;
+        bool need;
+
+        /* The first mkdir rule needs the path: matching asks for it before deciding. */
+        r = policy_match_rule(p, &v, NULL, &need);
+        assert_null(r);
+        assert_true(need);
+        strings[0] = tmp_path;
+        r = policy_match_rule(p, &v, strings, &need);
+        assert_ptr_equal(r, &p->rules[0]);
+        assert_false(need);
+        strings[0] = etc_path;
+        assert_ptr_equal(policy_match_rule(p, &v, strings, &need), &p->rules[1]);
+        strings[0] = NULL; /* unreadable: never matches a glob */
+        assert_ptr_equal(policy_match_rule(p, &v, strings, &need), &p->rules[1]);
+
+        v.syscall = "ioctl";
+        v.args[1] = 0x5401; /* TCGETS: 0x54xx */
+        assert_ptr_equal(policy_match_rule(p, &v, NULL, &need), &p->rules[2]);
+        assert_true(p->rules[2].needs_strings); /* audit wants the copies */
+        v.args[1] = 0x8901;
+        assert_null(policy_match_rule(p, &v, NULL, &need));
+        v.args[0] = 101; /* the catch-all with a register condition */
+        assert_ptr_equal(policy_match_rule(p, &v, NULL, &need), &p->rules[3]);
+        v.syscall = NULL; /* unknown numbers still reach "*" */
+        assert_ptr_equal(policy_match_rule(p, &v, NULL, &need), &p->rules[3]);
+
+        assert_int_equal(config_default_verdict(c, p).kind, SCMPD_VERDICT_KILL);
+        assert_int_equal(config_default_verdict(c, &c->policies[0]).error, ENOSYS);
+        config_unref(c);
+}
+
+static void test_builtin_handlers(void **state)
+{
+        struct config *c = load_ok(policy_text);
+        const struct rule *r = &c->policies[1].rules[1];
+        struct scmpd_notification v = { .syscall = "mkdir" };
+        struct scmpd_verdict out = {};
+
+        assert_int_equal(r->n_chain, 1);
+        r->chain[0]->ops->handle(r->chain[0]->state, &v, NULL, &out);
+        assert_int_equal(out.kind, SCMPD_VERDICT_RESPOND);
+        assert_int_equal(out.error, EACCES);
+        r = &c->policies[1].rules[2];
+        r->chain[0]->ops->handle(r->chain[0]->state, &v, NULL, &out);
+        assert_int_equal(out.kind, SCMPD_VERDICT_NOT_HANDLED); /* audit passes on */
+        r->chain[1]->ops->handle(r->chain[1]->state, &v, NULL, &out);
+        assert_int_equal(out.kind, SCMPD_VERDICT_RESPOND);
+        assert_int_equal(out.error, 0);
+        assert_int_equal(out.val, 0);
+        assert_int_equal(errno_from_name("EPERM"), EPERM);
+        assert_string_equal(errno_to_name(ENOSYS), "ENOSYS");
+        assert_int_equal(errno_from_name("nope"), -EINVAL);
+        config_unref(c);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_defaults),
+                cmocka_unit_test(test_errors_name_the_place),
+                cmocka_unit_test(test_listener_matching),
+                cmocka_unit_test(test_rule_matching),
+                cmocka_unit_test(test_builtin_handlers),
+        };
+
+        log_max_level = LOG_ERR; /* keep the audit handler quiet */
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}

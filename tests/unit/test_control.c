@@ -1,0 +1,272 @@
+/*
+ * Unit tests of the control socket's pure modules: the request parser (control_proto.c), the
+ * statistics and their OpenMetrics exposition (stats.c), and the audit store's bounds
+ * (audit_store.c). The socket server itself is tested against a running scmpd
+ * (tests/integration/control.py).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <linux/audit.h>
+
+#include "audit_store.h"
+#include "control_proto.h"
+#include "stats.h"
+
+static int parse(const char *s, struct control_request *req, const char **reason)
+{
+        *reason = NULL;
+        return control_proto_parse(s, strlen(s), req, reason);
+}
+
+static void test_proto_accepts(void **state)
+{
+        struct control_request req;
+        const char *reason;
+
+        assert_int_equal(parse("{\"command\":\"status\"}", &req, &reason), 0);
+        assert_int_equal(req.command, CONTROL_STATUS);
+        assert_false(req.has_id);
+        assert_int_equal(req.verdict, -1);
+
+        assert_int_equal(parse("{\"id\":-5,\"command\":\"monitor\",\"container\":\"web-*\","
+                               "\"syscall\":\"mount\",\"verdict\":\"kill\"}",
+                               &req, &reason),
+                         0);
+        assert_int_equal(req.command, CONTROL_MONITOR);
+        assert_true(req.has_id);
+        assert_int_equal(req.id, -5);
+        assert_string_equal(req.container, "web-*");
+        assert_string_equal(req.syscall, "mount");
+        assert_int_equal(req.verdict, STATS_KILL);
+
+        assert_int_equal(
+                parse(" {\"command\":\"handler-disable\",\"name\":\"audit\"} \r", &req, &reason),
+                0);
+        assert_int_equal(req.command, CONTROL_HANDLER_DISABLE);
+        assert_string_equal(req.name, "audit");
+}
+
+static void test_proto_refuses(void **state)
+{
+        static const struct {
+                const char *text;
+                int error;
+        } bad[] = {
+                { "", -EBADMSG },
+                { "[]", -EBADMSG },
+                { "{}", -EBADMSG },
+                { "{\"command\":1}", -EBADMSG },
+                { "{\"command\":\"nope\"}", -EOPNOTSUPP },
+                { "{\"command\":\"status\",\"command\":\"stats\"}", -EBADMSG },
+                { "{\"command\":\"status\",\"container\":\"x\"}", -EBADMSG },
+                { "{\"command\":\"audit\",\"container\":\"\"}", -EBADMSG },
+                { "{\"command\":\"audit\",\"container\":\"a\\u0000b\"}", -EBADMSG },
+                { "{\"command\":\"audit\",\"container\":\"\\u00e9\"}", -EBADMSG },
+                { "{\"command\":\"audit\",\"container\":\"a\\nb\"}", -EBADMSG },
+                { "{\"command\":\"monitor\",\"verdict\":\"maybe\"}", -EBADMSG },
+                { "{\"command\":\"monitor\",\"verdict\":3}", -EBADMSG },
+                { "{\"command\":\"status\",\"id\":\"7\"}", -EBADMSG },
+                { "{\"command\":\"handler-enable\"}", -EBADMSG },
+                { "{\"command\":\"status\",\"x\":[[[[[1]]]]]}", -E2BIG },
+                { "]]]", -E2BIG },
+                { "{\"command\":\"status\"", -EBADMSG },
+        };
+        struct control_request req;
+        const char *reason;
+        char big[CONTROL_MAX_REQUEST + 2];
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                int r = parse(bad[i].text, &req, &reason);
+
+                if (r != bad[i].error)
+                        fail_msg("%s: got %d, want %d", bad[i].text, r, bad[i].error);
+                assert_non_null(reason);
+        }
+        /* A syscall name one byte too long, then the longest one accepted. */
+        snprintf(big, sizeof(big), "{\"command\":\"monitor\",\"syscall\":\"%0*d\"}",
+                 CONTROL_MAX_NAME, 0);
+        assert_int_equal(parse(big, &req, &reason), -EBADMSG);
+        snprintf(big, sizeof(big), "{\"command\":\"monitor\",\"syscall\":\"%0*d\"}",
+                 CONTROL_MAX_NAME - 1, 0);
+        assert_int_equal(parse(big, &req, &reason), 0);
+        memset(big, ' ', sizeof(big) - 1);
+        big[sizeof(big) - 1] = 0;
+        assert_int_equal(parse(big, &req, &reason), -E2BIG);
+}
+
+static json_t *find(json_t *array, const char *name)
+{
+        size_t i;
+        json_t *e;
+
+        json_array_foreach (array, i, e)
+                if (strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
+                        return e;
+        return NULL;
+}
+
+static void test_stats_counts_and_buckets(void **state)
+{
+        uint64_t totals[_STATS_VERDICT_MAX];
+        json_t *j, *e, *b;
+
+        stats_reset();
+        stats_record("openat", "audit", STATS_CONTINUE, 1500); /* [1024, 2048) */
+        stats_record("openat", "audit", STATS_CONTINUE, 2047);
+        stats_record("openat", NULL, STATS_ERRNO, 0);
+        stats_record(NULL, "errno", STATS_GONE, UINT64_C(1) << 40); /* beyond the last bound */
+        stats_totals(totals);
+        assert_int_equal(totals[STATS_CONTINUE], 2);
+        assert_int_equal(totals[STATS_ERRNO], 1);
+        assert_int_equal(totals[STATS_GONE], 1);
+
+        j = stats_to_json();
+        assert_non_null(j);
+        e = find(json_object_get(j, "syscalls"), "openat");
+        assert_non_null(e);
+        assert_int_equal(json_integer_value(json_object_get(e, "count")), 3);
+        b = json_object_get(json_object_get(e, "latency"), "buckets");
+        assert_int_equal(json_array_size(b), 2);
+        /* 0 ns in the first bucket (upper bound 1), both others below 2048 */
+        assert_int_equal(json_integer_value(json_array_get(json_array_get(b, 0), 0)), 1);
+        assert_int_equal(json_integer_value(json_array_get(json_array_get(b, 1), 0)), 2048);
+        assert_int_equal(json_integer_value(json_array_get(json_array_get(b, 1), 1)), 2);
+        assert_int_equal(
+                json_integer_value(json_object_get(json_object_get(e, "latency"), "sum_ns")), 3547);
+        assert_non_null(find(json_object_get(j, "syscalls"), "unknown"));
+        assert_non_null(find(json_object_get(j, "handlers"), "(default)"));
+        e = find(json_object_get(j, "handlers"), "errno");
+        b = json_object_get(json_object_get(e, "latency"), "buckets");
+        assert_true(json_is_null(json_array_get(json_array_get(b, 0), 0)));
+        json_decref(j);
+}
+
+static void test_stats_other(void **state)
+{
+        char name[32];
+        json_t *j, *other;
+        uint64_t sum = 0;
+        size_t i;
+        json_t *e;
+
+        stats_reset();
+        for (int k = 0; k < STATS_MAX_SYSCALLS + 10; k++) {
+                snprintf(name, sizeof(name), "sys%d", k);
+                stats_record(name, "h", STATS_VALUE, 10);
+        }
+        j = stats_to_json();
+        assert_int_equal(json_array_size(json_object_get(j, "syscalls")), STATS_MAX_SYSCALLS + 1);
+        other = find(json_object_get(j, "syscalls"), "(other)");
+        assert_non_null(other);
+        assert_int_equal(json_integer_value(json_object_get(other, "count")), 10);
+        json_array_foreach (json_object_get(j, "syscalls"), i, e)
+                sum += (uint64_t)json_integer_value(json_object_get(e, "count"));
+        assert_int_equal(sum, STATS_MAX_SYSCALLS + 10);
+        json_decref(j);
+}
+
+static void test_stats_openmetrics(void **state)
+{
+        char *text = NULL, *p;
+        size_t size = 0;
+        FILE *f;
+
+        stats_reset();
+        stats_record("mount", "we\"ird\\name\n", STATS_ERRNO, 5000);
+        f = open_memstream(&text, &size);
+        assert_non_null(f);
+        assert_int_equal(stats_write_openmetrics(f), 0);
+        fclose(f);
+        assert_non_null(strstr(text, "scmpd_notifications_total{syscall=\"mount\","
+                                     "verdict=\"errno\"} 1\n"));
+        assert_non_null(strstr(text, "scmpd_handler_decisions_total{handler=\"we\\\"ird\\\\name"
+                                     "\\n\",verdict=\"errno\"} 1\n"));
+        /* 5000 ns lies above 4.096 us and below 16.384 us; buckets are cumulative in seconds */
+        assert_non_null(strstr(text, "scmpd_notification_latency_seconds_bucket{syscall=\"mount\","
+                                     "le=\"4.096e-06\"} 0\n"));
+        assert_non_null(strstr(text, "scmpd_notification_latency_seconds_bucket{syscall=\"mount\","
+                                     "le=\"1.6384e-05\"} 1\n"));
+        assert_non_null(strstr(text, "scmpd_notification_latency_seconds_bucket{syscall=\"mount\","
+                                     "le=\"17.179869184\"} 1\n"));
+        assert_non_null(strstr(text, "scmpd_notification_latency_seconds_bucket{syscall=\"mount\","
+                                     "le=\"+Inf\"} 1\n"));
+        assert_non_null(strstr(text, "scmpd_notification_latency_seconds_sum{syscall=\"mount\"} "
+                                     "0.000005000\n"));
+        assert_non_null(strstr(text, "# UNIT scmpd_handler_latency_seconds seconds\n"));
+        /* every sample line has a value; no raw newline inside a label */
+        for (p = text; (p = strchr(p, '\n')) && p[1]; p++)
+                assert_true(p[1] == '#' || p[1] == 's');
+        free(text);
+}
+
+static void test_audit_store_bounds(void **state)
+{
+        char id[32];
+        json_t *j, *c, *s;
+
+        audit_store_reset();
+        audit_store_record("c1", "getppid", AUDIT_ARCH_X86_64, 110, STATS_CONTINUE, 1000000000);
+        audit_store_record("c1", "getppid", AUDIT_ARCH_X86_64, 110, STATS_ERRNO, 3000000000);
+        audit_store_record(NULL, "uname", AUDIT_ARCH_X86_64, 63, STATS_CONTINUE, 2000000000);
+        j = audit_store_to_json("c1");
+        c = json_array_get(json_object_get(j, "containers"), 0);
+        assert_string_equal(json_string_value(json_object_get(c, "id")), "c1");
+        s = json_array_get(json_object_get(c, "syscalls"), 0);
+        assert_string_equal(json_string_value(json_object_get(s, "name")), "getppid");
+        assert_string_equal(json_string_value(json_object_get(s, "arch")), "x86_64");
+        assert_int_equal(json_integer_value(json_object_get(s, "count")), 2);
+        assert_string_equal(json_string_value(json_object_get(s, "first_seen")),
+                            "1970-01-01T00:00:01.000Z");
+        assert_string_equal(json_string_value(json_object_get(s, "last_seen")),
+                            "1970-01-01T00:00:03.000Z");
+        assert_int_equal(
+                json_integer_value(json_object_get(json_object_get(s, "verdicts"), "errno")), 1);
+        json_decref(j);
+
+        /* Per container: distinct syscalls beyond the limit are dropped and counted. */
+        for (int nr = 0; nr < AUDIT_MAX_SYSCALLS + 5; nr++)
+                audit_store_record("wide", NULL, AUDIT_ARCH_X86_64, nr, STATS_CONTINUE, 1);
+        j = audit_store_to_json("wide");
+        c = json_array_get(json_object_get(j, "containers"), 0);
+        assert_int_equal(json_array_size(json_object_get(c, "syscalls")), AUDIT_MAX_SYSCALLS);
+        assert_int_equal(json_integer_value(json_object_get(c, "dropped")), 5);
+        json_decref(j);
+
+        /* Containers beyond the limit evict the least recently seen ("c1" at t=3s is newer than
+         * "wide" at t=1ns and "(none)" at t=2s). */
+        for (int k = 0; k < AUDIT_MAX_CONTAINERS; k++) {
+                snprintf(id, sizeof(id), "new-%d", k);
+                audit_store_record(id, "read", AUDIT_ARCH_X86_64, 0, STATS_CONTINUE,
+                                   10000000000ULL + (uint64_t)k);
+        }
+        j = audit_store_to_json(NULL);
+        assert_int_equal(json_array_size(json_object_get(j, "containers")), AUDIT_MAX_CONTAINERS);
+        assert_int_equal(json_integer_value(json_object_get(j, "evicted")), 3);
+        json_decref(j);
+        j = audit_store_to_json("c1");
+        assert_int_equal(json_array_size(json_object_get(j, "containers")), 0);
+        json_decref(j);
+        audit_store_reset();
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_proto_accepts),
+                cmocka_unit_test(test_proto_refuses),
+                cmocka_unit_test(test_stats_counts_and_buckets),
+                cmocka_unit_test(test_stats_other),
+                cmocka_unit_test(test_stats_openmetrics),
+                cmocka_unit_test(test_audit_store_bounds),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
