@@ -27,6 +27,8 @@
  * Every answer is checked against its class's EXPECT; a wrong one is counted (also from killed
  * targets, in shared memory), never a success.
  *
+ * SIGUSR1 ends the run early, with the figures so far.
+ *
  * Output: one line per interval (elapsed, scmpd's VmRSS and open fds, notifications a second,
  * latency percentiles of that interval, churned/killed/refused totals, wrong answers), then
  * `summary` and one `class` line per steady class. Exit 0 when scmpd lived through the run and
@@ -148,6 +150,14 @@ static void cleanup_tmp(void)
                 unlink(path);
         }
         /* scmpd.log stays for inspection when the run failed; else it goes too. */
+}
+
+/* SIGUSR1: end the run now, with the figures so far (a test that decides its own duration). */
+static volatile sig_atomic_t end_early;
+static void on_end_signal(int sig)
+{
+        (void)sig;
+        end_early = 1;
 }
 
 static void on_fatal_signal(int sig)
@@ -412,8 +422,12 @@ static void churner(const struct class *c, unsigned calls, unsigned kill_every, 
                         atomic_fetch_add(&sh->churned, 1);
                 else if (WIFEXITED(status) && WEXITSTATUS(status) == 11)
                         atomic_fetch_add(&sh->refused, 1);
-                else if (status != -1)
+                else if (status != -1) {
                         atomic_fetch_add(&sh->churn_fail, 1);
+                        fprintf(stderr, "bench-soak: churn target %d failed: %s %d\n", (int)pid,
+                                WIFEXITED(status) ? "exit" : "signal",
+                                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+                }
                 if (gap) {
                         next += gap;
                         uint64_t t = now_ns();
@@ -765,6 +779,7 @@ int main(int argc, char **argv)
         signal(SIGALRM, on_fatal_signal);
         signal(SIGINT, on_fatal_signal);
         signal(SIGTERM, on_fatal_signal);
+        signal(SIGUSR1, on_end_signal);
         alarm((unsigned)(seconds + 600));
         sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (sh == MAP_FAILED)
@@ -799,7 +814,7 @@ int main(int argc, char **argv)
         fflush(stdout);
 
         static uint64_t prev[MAX_CLASSES][N_BUCKETS], all[MAX_CLASSES][N_BUCKETS];
-        uint64_t prev_calls = 0, t0 = now_ns(), next = t0;
+        uint64_t prev_calls = 0, t0 = now_ns(), next = t0, row_t0 = t0;
         long rss_first = -1, rss_last = -1, rss_max = -1, fd_first = -1, fd_last = -1, fd_max = -1;
         bool alive = true;
         unsigned rows = 0;
@@ -809,10 +824,14 @@ int main(int argc, char **argv)
                 uint64_t end = t0 + (uint64_t)(seconds * 1e9);
                 if (next > end)
                         next = end;
-                while (now_ns() < next && (alive = scmpd_alive()))
+                while (now_ns() < next && !end_early && (alive = scmpd_alive()))
                         sleep_ns(50000000);
                 if (!alive)
                         break;
+                if (end_early)
+                        next = end;
+                double row_s = (double)(now_ns() - row_t0) / 1e9;
+                row_t0 = now_ns();
                 uint64_t h[N_BUCKETS] = { 0 }, n = 0, calls = 0;
                 for (unsigned c = 0; c < n_classes; c++) {
                         calls += atomic_load(&sh->cls[c].calls);
@@ -840,7 +859,7 @@ int main(int argc, char **argv)
                 fd_max = fds > fd_max ? fds : fd_max;
                 printf("%7.0f %9ld %5ld %11.0f %8.1f %8.1f %8.1f %9.1f %9lu %8lu %7lu %7lu "
                        "%6lu\n",
-                       el, rss, fds, (double)(calls - prev_calls) / interval,
+                       el, rss, fds, (double)(calls - prev_calls) / (row_s > 0 ? row_s : interval),
                        (double)percentile(h, n, 0.50) / 1e3, (double)percentile(h, n, 0.99) / 1e3,
                        (double)percentile(h, n, 0.999) / 1e3, (double)maxb / 1e3,
                        atomic_load(&sh->churned), atomic_load(&sh->killed),
@@ -877,7 +896,7 @@ int main(int argc, char **argv)
                " churned=%lu killed=%lu refused=%lu churn_failed=%lu wrong=%lu "
                "monitor_lines=%lu rss_first_kib=%ld rss_last_kib=%ld rss_max_kib=%ld "
                "rss_idle_kib=%ld fds_first=%ld fds_last=%ld fds_max=%ld fds_idle=%ld\n",
-               seconds, rows, alive, total_calls, atomic_load(&sh->churned),
+               (double)(now_ns() - t0) / 1e9, rows, alive, total_calls, atomic_load(&sh->churned),
                atomic_load(&sh->killed), atomic_load(&sh->refused), atomic_load(&sh->churn_fail),
                atomic_load(&sh->wrong), atomic_load(&sh->monitor_lines), rss_first, rss_last,
                rss_max, rss_idle, fd_first, fd_last, fd_max, fd_idle);

@@ -476,7 +476,6 @@ static int bind_notify(const char *path)
         return fd;
 }
 
-
 /* Where is a scmpd that does not answer? Its state and the kernel stack of each thread. */
 static void describe_stuck(pid_t pid)
 {

@@ -25,30 +25,20 @@ also from killed targets), churn, killed targets and monitors. Cases:
 SCMPD_FAULTS_SECONDS=N runs every load phase for N seconds (default 3): the long mode.
 Exit 0 when every check held.
 """
-import json
 import os
-import re
-import resource
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+
 SCMPD, LOAD, DEFER, BLOCK, FAILMALLOC = (os.path.abspath(a) for a in sys.argv[1:6])
 MODE = sys.argv[6]
-SANITIZED = MODE == "sanitized"
+SANITIZED = harness.SANITIZED = MODE == "sanitized"
 PHASE = float(os.environ.get("SCMPD_FAULTS_SECONDS", "3"))
-failures = []
-
-
-def check(cond, what):
-    print(("ok    " if cond else "FAIL  ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
 def config(tmp):
     return {
         "limits": {"handler_timeout_ms": 2000, "connections": 64},
@@ -77,111 +67,15 @@ def config(tmp):
     }
 
 
-class Daemon:
-    def __init__(self, tmp, name, env=None, nofile=None, conf=None):
-        self.dir = os.path.join(tmp, name)
-        os.makedirs(self.dir)
-        self.handoff = os.path.join(self.dir, "h.sock")
-        self.control = os.path.join(self.dir, "c.sock")
-        self.log = os.path.join(self.dir, "scmpd.log")
-        cpath = os.path.join(self.dir, "scmpd.json")
-        with open(cpath, "w") as f:
-            json.dump(conf or config(tmp), f)
-
-        def limit():
-            if nofile:
-                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-        env = dict(os.environ, **(env or {}))
-        if SANITIZED:
-            # ASan's quarantine (256 MB by default) holds freed memory back on purpose: bound it
-            # so that RSS says something about scmpd, not about the quarantine.
-            env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=8"
-        self.proc = subprocess.Popen(
-            [SCMPD, "--foreground", "--log-target", "stderr", "--log-level", "info", "--config",
-             cpath, "--listen", self.handoff, "--control", self.control],
-            stdout=subprocess.DEVNULL, stderr=open(self.log, "w"), preexec_fn=limit,
-            env=env)
-        for _ in range(1000):
-            if os.path.exists(self.control) and self.status(quiet=True):
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.02)
-        raise RuntimeError("scmpd did not start: " + open(self.log).read()[-2000:])
-
-    def status(self, quiet=False):
-        for _ in range(50):
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.settimeout(5)
-                s.connect(self.control)
-                s.sendall(b'{"command":"status"}\n')
-                buf = b""
-                while not buf.endswith(b"\n"):
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    buf += chunk
-                s.close()
-                reply = json.loads(buf)
-                if reply.get("ok", True) and "counts" in reply.get("result", reply):
-                    return reply.get("result", reply)
-            except (OSError, ValueError):
-                pass
-            if quiet:
-                return None
-            time.sleep(0.1)
-        return None
-
-    def fds(self):
-        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
-
-    def rss(self):
-        for line in open("/proc/%d/status" % self.proc.pid):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return -1
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                return self.proc.wait(timeout=90)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return "hung at SIGTERM"
-        return self.proc.returncode
+def Daemon(tmp, name, env=None, nofile=None, conf=None):
+    return harness.Daemon(SCMPD, tmp, name, conf or config(tmp), env=env, nofile=nofile)
 
 
 def load(d, seconds, *args):
-    """One run of the load program against d; its summary and class lines as dicts."""
-    cmd = [LOAD, "--socket", d.handoff, "--control", d.control, "--pid", str(d.proc.pid),
-           "--seconds", str(seconds), "--interval", str(seconds)] + list(args)
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 120)
-    out = {"rc": p.returncode, "classes": {}}
-    for line in p.stdout.splitlines():
-        kv = dict(re.findall(r"(\w+)=(\S+)", line))
-        if line.startswith("summary"):
-            out.update(kv)
-        elif line.startswith("class"):
-            out["classes"][kv["meta"]] = kv
-    if "has not ended" in p.stderr:
-        print(p.stderr, flush=True)  # where a stalled churn target was (soak.c report_stall)
-    if "wrong" not in out:
-        print(p.stdout + p.stderr, flush=True)
-        out.update(wrong="-1", scmpd_alive="0")
-    return out
+    return harness.load(LOAD, d, seconds, *args)
 
 
-def log_problems(d):
-    """Log lines that would mean a wrong or failed answer, or a crash."""
-    bad = re.compile(r"answering tid .* failed|AddressSanitizer|runtime error|Segmentation")
-    return [l for l in open(d.log) if bad.search(l)]
+log_problems = harness.log_problems
 
 
 def case_timeout(d):
@@ -329,8 +223,8 @@ def main():
         check(rc == 0 or rc == "hung at SIGTERM" and False,
               "malloc: scmpd exited cleanly at SIGTERM (%s)" % rc)
 
-    if failures:
-        print("%d check(s) failed; logs in %s" % (len(failures), tmp), flush=True)
+    if harness.failures:
+        print("%d check(s) failed; logs in %s" % (len(harness.failures), tmp), flush=True)
         return 1
     subprocess.run(["rm", "-rf", tmp])
     return 0

@@ -57,7 +57,8 @@
 #include "notify_filter.h"
 
 #define HOST_BASE 100000
-#define RACE_ITERATIONS 200
+/* The race's mount attempts: 200 in CI; SCMPD_RACE_ITERATIONS for the long form. */
+#define RACE_ITERATIONS_DEFAULT 200
 
 static char T[64];
 static char sock_path[128];
@@ -468,6 +469,8 @@ static void *racer(void *arg)
 static int body_race(struct child_args *a)
 {
         unsigned mounted = 0, refused = 0, other = 0, wrong = 0;
+        const char *env = getenv("SCMPD_RACE_ITERATIONS");
+        int iterations = env ? atoi(env) : RACE_ITERATIONS_DEFAULT;
         pthread_t th;
 
         /* Same length, so every torn mix is a string of that length too. */
@@ -478,7 +481,9 @@ static int body_race(struct child_args *a)
         memcpy(race_buf, race_good, strlen(race_good) + 1);
         if (pthread_create(&th, NULL, racer, NULL) != 0)
                 return 3;
-        for (int i = 0; i < RACE_ITERATIONS; i++) {
+        if (iterations < 1)
+                iterations = RACE_ITERATIONS_DEFAULT;
+        for (int i = 0; i < iterations; i++) {
                 int r = mount("none", race_buf, "tmpfs", 0, NULL);
 
                 if (r == 0) {
@@ -496,7 +501,7 @@ static int body_race(struct child_args *a)
         }
         atomic_store(&race_stop, true);
         pthread_join(th, NULL);
-        printf("race: %d iterations: %u mounted, %u refused, %u other\n", RACE_ITERATIONS, mounted,
+        printf("race: %d iterations: %u mounted, %u refused, %u other\n", iterations, mounted,
                refused, other);
         check(wrong == 0, "no mount ever landed on the rewritten path (%u violations)", wrong);
         check(mounted > 0, "mounts of the checked path still happened during the race");
