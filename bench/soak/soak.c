@@ -9,7 +9,7 @@
  *              [--kill-every K] [--churn-calls C] [--churn-max-rate R] [--monitors N]
  *              [--stuck-monitors N] [--idle N:META]
  *
- * Either scmpd is started here (--scmpd, optionally under a wrapper such as valgrind; the built-in
+ * Either scmpd is started here (--scmpd, optionally under a wrapper such as strace; the built-in
  * policy below unless --config), or an already running one is used (--socket/--control/--pid,
  * started by a test with its own limits). The workload, every target running under a filter
  * that notifies getppid and allows everything else:
@@ -545,7 +545,7 @@ static void start_scmpd(const char *binary, char **wrap, const char *config)
         }
         scmpd_pid = pid;
         scmpd_ours = true;
-        /* Ready once the control socket answers (valgrind starts slowly). */
+        /* Ready once the control socket answers (a wrapped or sanitized scmpd starts slowly). */
         for (int i = 0; i < 6000; i++) {
                 int s = control_connect();
                 if (s >= 0) {
