@@ -354,6 +354,24 @@ static int parse_string(struct parser *ps, const json_t *v, size_t max, char **r
         return 0;
 }
 
+/* An optional string member at obj.key: absent or "" leave *ret NULL. */
+static int parse_optional_string(struct parser *ps, const json_t *obj, const char *key, size_t max,
+                                 char **ret)
+{
+        json_t *v = member(obj, key);
+        size_t old;
+        int r;
+
+        if (!v)
+                return 0;
+        old = path_push_key(ps, key);
+        r = parse_string(ps, v, max, ret);
+        if (r >= 0 && (*ret)[0] == '\0')
+                *ret = mfree(*ret);
+        path_pop(ps, old);
+        return r;
+}
+
 /* An unsigned integer of at most `max`. Placeholders from the byte scan are resolved here. */
 static int parse_uint(struct parser *ps, const json_t *v, uint64_t max, uint64_t *ret)
 {
@@ -881,26 +899,12 @@ static int parse_seccomp(struct parser *ps, const json_t *obj, struct scmpd_prof
         p->has_flags =
                 json_object_get(obj, "flags") && json_is_array(json_object_get(obj, "flags"));
 
-        json_t *lp = member(obj, "listenerPath");
-        if (lp) {
-                old = path_push_key(ps, "listenerPath");
-                r = parse_string(ps, lp, SOCKET_PATH_MAX, &p->listener_path);
-                if (r >= 0 && p->listener_path[0] == '\0')
-                        p->listener_path = mfree(p->listener_path);
-                path_pop(ps, old);
-                if (r < 0)
-                        return r;
-        }
-        json_t *lm = member(obj, "listenerMetadata");
-        if (lm) {
-                old = path_push_key(ps, "listenerMetadata");
-                r = parse_string(ps, lm, SCMPD_PROFILE_MAX_STRING, &p->listener_metadata);
-                if (r >= 0 && p->listener_metadata[0] == '\0')
-                        p->listener_metadata = mfree(p->listener_metadata);
-                path_pop(ps, old);
-                if (r < 0)
-                        return r;
-        }
+        r = parse_optional_string(ps, obj, "listenerPath", SOCKET_PATH_MAX, &p->listener_path);
+        if (r >= 0)
+                r = parse_optional_string(ps, obj, "listenerMetadata", SCMPD_PROFILE_MAX_STRING,
+                                          &p->listener_metadata);
+        if (r < 0)
+                return r;
 
         json_t *syscalls = member(obj, "syscalls");
         if (syscalls) {

@@ -57,6 +57,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "notify_filter.h"
+
 #include "scmpd/handoff.h"
 #include "scmpd/notify.h"
 
@@ -151,26 +153,12 @@ static void pin(int cpu)
                 die("sched_setaffinity", errno);
 }
 
-/* Notify getppid, allow everything else (any arch: the target is native x86_64). Returns the
- * listener fd or a negative errno. */
+/* Notify getppid, allow everything else: the listener fd or a negative errno. */
 static int install_filter(void)
 {
-        struct sock_filter prog[] = {
-                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        };
-        struct sock_fprog fprog = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
+        static const int nrs[] = { SYS_getppid };
 
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return -errno;
-        int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                              SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
-        return fd < 0 ? -errno : fd;
+        return test_install_notify_filter(nrs, 1);
 }
 
 static int send_fd(int sock, int fd)

@@ -61,6 +61,8 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "notify_filter.h"
+
 #include "scmpd/handoff.h"
 
 #define MAX_CLASSES 8
@@ -249,26 +251,12 @@ static uint64_t percentile(const uint64_t *h, uint64_t total, double p)
         return bucket_top(N_BUCKETS - 1);
 }
 
-/* ---- targets ---- */
-
+/* Notify getppid, allow everything else: the listener fd or a negative errno. */
 static int install_filter(void)
 {
-        struct sock_filter prog[] = {
-                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-        };
-        struct sock_fprog fprog = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
+        static const int nrs[] = { SYS_getppid };
 
-        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                return -errno;
-        int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                              SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog);
-        return fd < 0 ? -errno : fd;
+        return test_install_notify_filter(nrs, 1);
 }
 
 /* Install the filter and hand the listener to scmpd. 0, or the child's exit code. */

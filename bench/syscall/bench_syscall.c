@@ -78,29 +78,16 @@ static int ours_build(const struct scmpd_profile *p, const struct scmpd_profile_
                       struct sock_filter **ret_prog, size_t *ret_len)
 {
         struct scmpd_filter *f = NULL;
+        void *insns = NULL;
         int r = scmpd_profile_compile(p, t, NULL, NULL, &f, NULL);
+
         if (r < 0)
                 return r;
-        int fd = memfd_create("bench-syscall", MFD_CLOEXEC);
-        if (fd < 0) {
-                scmpd_filter_free(f);
-                return -errno;
-        }
-        r = scmpd_filter_export_bpf(f, fd);
+        r = scmpd_filter_export_bpf_mem(f, &insns, ret_len);
         scmpd_filter_free(f);
-        off_t size = r < 0 ? 0 : lseek(fd, 0, SEEK_END);
-        if (r >= 0 && (size <= 0 || size % (off_t)sizeof(struct sock_filter)))
-                r = -EIO;
-        struct sock_filter *prog = r < 0 ? NULL : malloc((size_t)size);
-        if (r >= 0 && (!prog || pread(fd, prog, (size_t)size, 0) != size))
-                r = -EIO;
-        close(fd);
-        if (r < 0) {
-                free(prog);
+        if (r < 0)
                 return r;
-        }
-        *ret_prog = prog;
-        *ret_len = (size_t)size / sizeof(struct sock_filter);
+        *ret_prog = insns;
         return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
- * A hand-written seccomp filter for test targets: x86_64 syscalls in `nrs` go to the listener,
- * everything else (and every other arch) is allowed. Header-only, so that targets built
+ * A hand-written seccomp filter for test and bench targets: x86_64 syscalls in `nrs` go to the
+ * listener, everything else (and every other arch) is allowed. Header-only, so that targets built
  * without sanitizers and without libscmpd can use it too.
  */
 #pragma once
