@@ -293,6 +293,8 @@ def render(tables, pseudo):
         h.write("#define SCMPD_GEN_%s_IPC %d\n" % (ident, t.get("ipc", -1)))
 
     c.write(gen)
+    # Ten numbers a row read better than clang-format's packing; the data is not hand-edited.
+    c.write("/* clang-format off */\n")
     c.write('#include "arch/tables.h"\n\n')
     c.write("/* Every syscall name any arch knows, sorted by strcmp(); the index is the name id. */\n")
     c.write("const char *const scmpd_gen_names[SCMPD_GEN_NAME_COUNT] = {\n")
