@@ -402,7 +402,7 @@ static json_t *listener_json(const struct session *s, uint64_t now)
         for (size_t i = 0; ann && o && i < o->n_annotations; i++)
                 json_object_set_new(ann, o->annotation_keys[i],
                                     json_string(o->annotation_values[i]));
-        return json_pack("{s:I,s:o,s:i,s:o,s:o,s:s,s:o,s:o,s:o,s:f,s:I,s:I,s:o}", "session",
+        return json_pack("{s:I,s:o,s:i,s:o,s:o,s:s,s:o,s:o,s:o,s:f,s:I,s:I,s:o,s:b}", "session",
                          (json_int_t)s->serial, "container",
                          o && o->id ? json_string(o->id) : json_null(), "pid", o ? (int)o->pid : 0,
                          "metadata", o && o->metadata ? json_string(o->metadata) : json_null(),
@@ -414,7 +414,8 @@ static json_t *listener_json(const struct session *s, uint64_t now)
                          "age_seconds", s->created_ns ? (double)(now - s->created_ns) / 1e9 : 0.0,
                          "handled", (json_int_t)s->n_handled, "inflight", (json_int_t)s->inflight,
                          "oldest_inflight_seconds",
-                         oldest ? json_real((double)(now - oldest) / 1e9) : json_null());
+                         oldest ? json_real((double)(now - oldest) / 1e9) : json_null(),
+                         "sync_wake_up", s->sync_wake);
 }
 
 static json_t *listeners_json(void)

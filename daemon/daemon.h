@@ -75,6 +75,10 @@ struct daemon {
         /* session.c: poll callbacks in this loop iteration and the last one (drain heuristic) */
         uv_check_t drain_check;
         unsigned polls_this_iter, polls_last_iter;
+        /* session.c: the synchronous wake-up while one listener at a time is served */
+        bool sync_wake;
+        uint64_t wake_last; /* serial of the session of the last notification received */
+        unsigned wake_count, wake_switches;
 };
 
 struct session {
@@ -93,6 +97,7 @@ struct session {
         unsigned inflight;
         /* session.c: when to look for more notifications after an answer */
         unsigned drain_skip, drain_backoff;
+        bool sync_wake;          /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is set on fd */
         struct list_head notifs; /* in arrival order: active and held */
         /* control.c (hook): for `scmpctl listeners` */
         uint64_t created_ns; /* CLOCK_MONOTONIC at session_new() */

@@ -218,6 +218,7 @@ int main(int argc, char **argv)
                 config_unref(d.config);
                 return EXIT_FAILURE;
         }
+        d.sync_wake = true; /* session.c: until notifications interleave from several listeners */
         d.loop = uv_default_loop();
         list_init(&d.sessions);
         list_init(&d.conns);

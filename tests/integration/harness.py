@@ -53,25 +53,30 @@ class Daemon:
             time.sleep(0.02)
         raise RuntimeError("scmpd did not start: " + open(self.log).read()[-2000:])
 
+    def request(self, command):
+        """One control request; its result, or None when it failed."""
+        try:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(5)
+            s.connect(self.control)
+            s.sendall(json.dumps({"command": command}).encode() + b"\n")
+            buf = b""
+            while not buf.endswith(b"\n"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                buf += chunk
+            s.close()
+            reply = json.loads(buf)
+        except (OSError, ValueError):
+            return None
+        return reply.get("result", reply) if reply.get("ok", True) else None
+
     def status(self, quiet=False):
         for _ in range(50):
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.settimeout(5)
-                s.connect(self.control)
-                s.sendall(b'{"command":"status"}\n')
-                buf = b""
-                while not buf.endswith(b"\n"):
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    buf += chunk
-                s.close()
-                reply = json.loads(buf)
-                if reply.get("ok", True) and "counts" in reply.get("result", reply):
-                    return reply.get("result", reply)
-            except (OSError, ValueError):
-                pass
+            st = self.request("status")
+            if st and "counts" in st:
+                return st
             if quiet:
                 return None
             time.sleep(0.1)
