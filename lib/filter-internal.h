@@ -41,7 +41,7 @@ struct filter_state {
         uint32_t optimize;
         size_t n_arches;
         const struct scmpd_arch *arches[FILTER_ARCH_MAX]; /* in insertion order */
-        size_t n_rules;
+        size_t n_rules, cap_rules;
         struct filter_rule *rules;
         size_t n_prios;
         struct filter_prio *prios;

@@ -122,7 +122,7 @@ static void state_done(struct filter_state *s)
         free(s->prios);
         s->rules = NULL;
         s->prios = NULL;
-        s->n_rules = s->n_prios = 0;
+        s->n_rules = s->cap_rules = s->n_prios = 0;
 }
 
 static int state_copy(const struct filter_state *from, struct filter_state *to)
@@ -136,6 +136,7 @@ static int state_copy(const struct filter_state *from, struct filter_state *to)
                         return -ENOMEM;
                 memcpy(to->rules, from->rules, from->n_rules * sizeof(*from->rules));
         }
+        to->cap_rules = from->n_rules;
         if (from->n_prios) {
                 to->prios = malloc(from->n_prios * sizeof(*from->prios));
                 if (!to->prios) {
@@ -606,10 +607,15 @@ static int lowered_apply(struct scmpd_filter *f, size_t arch_pos, const struct r
 
 static int state_push_rule(struct filter_state *s, const struct filter_rule *r)
 {
-        struct filter_rule *v = realloc(s->rules, (s->n_rules + 1) * sizeof(*v));
-        if (!v)
-                return -ENOMEM;
-        s->rules = v;
+        /* Doubling: a profile adds its rules one by one, hundreds of them. */
+        if (s->n_rules == s->cap_rules) {
+                size_t cap = s->cap_rules ? 2 * s->cap_rules : 64;
+                struct filter_rule *v = realloc(s->rules, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                s->rules = v;
+                s->cap_rules = cap;
+        }
         s->rules[s->n_rules++] = *r;
         return 0;
 }
@@ -784,6 +790,7 @@ _public_ int scmpd_filter_merge(struct scmpd_filter *dst, struct scmpd_filter *s
                 if (!rules && d->n_rules + s->n_rules > 0)
                         return -ENOMEM;
                 d->rules = rules;
+                d->cap_rules = d->n_rules + s->n_rules;
                 for (size_t i = 0; i < d->n_rules; i++)
                         if (d->rules[i].arch_mask == 0)
                                 d->rules[i].arch_mask = dmask;
@@ -1296,18 +1303,60 @@ static int section_copy_lowered(struct scmpd_filter *f, const struct scmpd_arch 
         return 0;
 }
 
-static int view_sys_nr_cmp(const void *a, const void *b)
+/* Sort keys (number << 32 | position) by number: a radix sort, a byte of the number per pass,
+ * skipping bytes that all keys share (numbers are unique, so the order is total). The result is
+ * in keys or in tmp: the return value says which. */
+static uint64_t *keys_sort(uint64_t *keys, uint64_t *tmp, size_t n)
 {
-        uint32_t x = ((const struct view_sys *)a)->nr, y = ((const struct view_sys *)b)->nr;
-        return (x > y) - (x < y);
+        for (unsigned shift = 32; shift < 64; shift += 8) {
+                size_t count[256] = { 0 }, pos = 0;
+                uint64_t *swap;
+
+                for (size_t i = 0; i < n; i++)
+                        count[(keys[i] >> shift) & 0xff]++;
+                if (count[(keys[0] >> shift) & 0xff] == n)
+                        continue;
+                for (size_t d = 0; d < 256; d++) {
+                        size_t c = count[d];
+                        count[d] = pos;
+                        pos += c;
+                }
+                for (size_t i = 0; i < n; i++)
+                        tmp[count[(keys[i] >> shift) & 0xff]++] = keys[i];
+                swap = keys;
+                keys = tmp;
+                tmp = swap;
+        }
+        return keys;
 }
 
 /* Sort a section's sys array by number and drop the hash, as views keep it. */
 static int section_flatten(struct view_section *sec)
 {
+        size_t n = sec->n_sys;
+        bool sorted = true;
+
         if (!sec->hash)
                 return 0;
-        qsort(sec->sys, sec->n_sys, sizeof(*sec->sys), view_sys_nr_cmp);
+        for (size_t i = 1; i < n && sorted; i++)
+                sorted = sec->sys[i - 1].nr < sec->sys[i].nr;
+        if (!sorted) {
+                _cleanup_free_ uint64_t *keys = malloc(2 * n * sizeof(*keys));
+                struct view_sys *v = malloc(n * sizeof(*v));
+                uint64_t *sorted_keys;
+
+                if (!keys || !v) {
+                        free(v);
+                        return -ENOMEM;
+                }
+                for (size_t i = 0; i < n; i++)
+                        keys[i] = (uint64_t)sec->sys[i].nr << 32 | i;
+                sorted_keys = keys_sort(keys, keys + n, n);
+                for (size_t i = 0; i < n; i++)
+                        v[i] = sec->sys[(uint32_t)sorted_keys[i]];
+                free(sec->sys);
+                sec->sys = v;
+        }
         free(sec->hash);
         sec->hash = NULL;
         sec->hash_cap = 0;

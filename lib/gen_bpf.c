@@ -866,18 +866,24 @@ static void explain_e2big(struct scmpd_filter *f, const struct filter_view *v, s
 #define WORD_NONE UINT32_MAX
 
 struct fact {
-        uint32_t word; /* seccomp_data offset */
-        uint16_t op;   /* BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET */
-        bool holds;
         uint32_t k;
+        uint8_t word; /* seccomp_data offset of an argument word */
+        uint8_t op;   /* BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET */
+        bool holds;
 };
 
+/* Only the first n facts are meaningful (and copied). */
 struct flow {
         bool reached;
-        uint32_t a_word;
         uint8_t n;
+        uint32_t a_word;
         struct fact f[FACTS_MAX];
 };
+
+static void flow_copy(struct flow *to, const struct flow *from)
+{
+        memcpy(to, from, offsetof(struct flow, f) + from->n * sizeof(from->f[0]));
+}
 
 static bool fact_eq(const struct fact *a, const struct fact *b)
 {
@@ -889,7 +895,7 @@ static void flow_meet(struct flow *into, const struct flow *x)
         uint8_t n = 0;
 
         if (!into->reached) {
-                *into = *x;
+                flow_copy(into, x);
                 return;
         }
         if (into->a_word != x->a_word)
@@ -1042,18 +1048,21 @@ static size_t thread_target(const struct sock_filter *p, size_t len, size_t t, c
 
 static bool thread_pass(struct sock_filter *p, size_t len)
 {
-        _cleanup_free_ struct flow *in = calloc(len, sizeof(*in));
+        _cleanup_free_ struct flow *in = malloc(len * sizeof(*in));
         bool changed = false;
 
         if (!in || len == 0)
                 return false; /* keep the program as it is */
+        for (size_t i = 0; i < len; i++)
+                in[i].reached = false;
         in[0] = (struct flow){ .reached = true, .a_word = WORD_NONE };
         for (size_t i = 0; i < len; i++) {
                 struct sock_filter *x = &p[i];
-                struct flow s = in[i];
+                struct flow s;
 
-                if (!s.reached || BPF_CLASS(x->code) == BPF_RET)
+                if (!in[i].reached || BPF_CLASS(x->code) == BPF_RET)
                         continue;
+                flow_copy(&s, &in[i]);
                 if (is_ld_abs_w(x)) {
                         s.a_word = x->k;
                         flow_meet(&in[i + 1], &s);
@@ -1069,12 +1078,16 @@ static bool thread_pass(struct sock_filter *p, size_t len)
                         continue;
                 }
                 for (int edge = 1; edge >= 0; edge--) {
-                        struct flow e = s;
+                        struct flow e;
                         size_t t = i + 1 + (edge ? x->jt : x->jf), n;
 
-                        if (is_cond_k(x) && s.a_word != WORD_NONE)
-                                flow_add(&e, (struct fact){ .word = s.a_word,
-                                                            .op = BPF_OP(x->code),
+                        flow_copy(&e, &s);
+                        /* Facts about the number and the arch are left out: the search over
+                         * numbers never repeats a decision, and argument checks ask only
+                         * about arguments. */
+                        if (is_cond_k(x) && s.a_word >= OFF_ARGS && s.a_word < UINT8_MAX)
+                                flow_add(&e, (struct fact){ .word = (uint8_t)s.a_word,
+                                                            .op = (uint8_t)BPF_OP(x->code),
                                                             .holds = edge == 1,
                                                             .k = x->k });
                         n = thread_target(p, len, t, &e);
