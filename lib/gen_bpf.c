@@ -363,6 +363,56 @@ static int cmp_const(unsigned bits, const struct view_cmp *c)
         }
 }
 
+/*
+ * Fold what the rules of a syscall decide by constants alone, on the view generation reads
+ * (precedence is already settled there, so this cannot change any decision): a rule with a
+ * comparison that cannot hold never matches and goes; comparisons that always hold go; a rule
+ * left without comparisons matches everything, so the rules after it are dead, and when it is
+ * the first the syscall is unconditional (it then merges with its neighbours' interval and the
+ * kernel can cache it); trailing rules whose action is the default change nothing.
+ */
+static void sys_fold(const struct view_section *sec, struct view_sys *vs, uint32_t default_action)
+{
+        size_t w = 0;
+
+        if (vs->uncond)
+                return;
+        for (size_t i = 0; i < vs->n_rules; i++) {
+                struct view_rule *r = &vs->rules[i];
+                unsigned bits = rule_bits(sec, r), n = 0;
+                bool dead = false;
+
+                for (unsigned c = 0; c < r->n && !dead; c++) {
+                        int k = cmp_const(bits, &r->c[c]);
+                        if (k < 0)
+                                dead = true;
+                        else if (k == 0)
+                                r->c[n++] = r->c[c];
+                }
+                if (dead)
+                        continue;
+                r->n = n;
+                vs->rules[w++] = *r;
+                if (n == 0)
+                        break;
+        }
+        while (w > 0 && vs->rules[w - 1].action == default_action)
+                w--;
+        vs->n_rules = w;
+        if (w == 0 || vs->rules[0].n == 0) {
+                vs->uncond = true;
+                vs->action = w == 0 ? default_action : vs->rules[0].action;
+                vs->n_rules = 0;
+        }
+}
+
+static void view_fold(struct filter_view *v)
+{
+        for (size_t i = 0; i < v->n_sections; i++)
+                for (size_t j = 0; j < v->sections[i].n_sys; j++)
+                        sys_fold(&v->sections[i], &v->sections[i].sys[j], v->default_action);
+}
+
 static label gen_rule(struct gen *g, const struct view_section *sec, const struct view_rule *r,
                       label P, label F)
 {
@@ -1167,6 +1217,7 @@ int gen_bpf_generate(struct scmpd_filter *f, void **ret_insns, size_t *ret_count
         k = filter_view_build(f, &v);
         if (k < 0)
                 return k;
+        view_fold(&v);
 
         for (size_t i = v.n_sections; i > 0; i--)
                 secs[i - 1] = gen_section(&g, &v, i - 1);
