@@ -12,6 +12,9 @@
  *     SUPERVISOR is one of:
  *       raw             this process: blocking RECV, then SEND CONTINUE (the floor)
  *       sync            the same loop after SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (6.6+)
+ *       poll            the sync loop waiting in poll() before each RECV: the floor of any
+ *                       supervisor that receives only once the fd is readable, as an event
+ *                       loop does (scmpd: one more syscall per notification than raw)
  *       go              the Go supervisor (bench/go) on libseccomp's Go bindings, CONTINUE
  *       scmpd-continue  scmpd, policy chain ["continue"]
  *       scmpd-value     scmpd, policy chain [{"value": 4242}] (an emulated return value)
@@ -315,6 +318,7 @@ static long rss_kib(pid_t pid)
 enum supervisor {
         SUP_RAW,
         SUP_SYNC,
+        SUP_POLL,
         SUP_GO,
         SUP_SCMPD_CONTINUE,
         SUP_SCMPD_VALUE
@@ -377,13 +381,16 @@ static void target_roundtrip(enum supervisor sup, int sock, unsigned long calls,
         _exit(0);
 }
 
-static void serve_raw(int listener, unsigned long count)
+static void serve_raw(int listener, unsigned long count, bool wait_readable)
 {
         struct seccomp_notif *req = NULL;
         int r = scmpd_notify_alloc(&req, NULL);
         if (r < 0)
                 die("scmpd_notify_alloc", -r);
         for (unsigned long i = 0; i < count; i++) {
+                struct pollfd p = { .fd = listener, .events = POLLIN };
+                if (wait_readable && (poll(&p, 1, -1) != 1 || !(p.revents & POLLIN)))
+                        die("poll", errno ? errno : EPIPE);
                 r = scmpd_notify_receive(listener, req);
                 if (r < 0)
                         die("receive", -r);
@@ -422,12 +429,12 @@ static int roundtrip(enum supervisor sup, unsigned long calls, const char *scmpd
 
         unsigned long total = calls + WARMUP_CALLS;
         int listener = -1;
-        if (sup == SUP_RAW || sup == SUP_SYNC || sup == SUP_GO) {
+        if (sup == SUP_RAW || sup == SUP_SYNC || sup == SUP_POLL || sup == SUP_GO) {
                 listener = recv_fd(sv[0]);
                 if (listener < 0)
                         die("receiving the listener", -listener);
         }
-        if (sup == SUP_SYNC) {
+        if (sup == SUP_SYNC || sup == SUP_POLL) {
                 int r = scmpd_notify_set_flags(listener, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
                 if (r < 0)
                         die("SECCOMP_IOCTL_NOTIF_SET_FLAGS", -r);
@@ -449,12 +456,12 @@ static int roundtrip(enum supervisor sup, unsigned long calls, const char *scmpd
                 close(listener);
                 listener = -1;
         }
-        if (pinned && (sup == SUP_RAW || sup == SUP_SYNC))
+        if (pinned && (sup == SUP_RAW || sup == SUP_SYNC || sup == SUP_POLL))
                 pin(1);
         if (write(sv[0], "g", 1) != 1)
                 die("starting the target", errno);
         if (listener >= 0)
-                serve_raw(listener, total);
+                serve_raw(listener, total, sup == SUP_POLL);
 
         if (read(sv[0], res, sizeof(res)) != sizeof(res)) {
                 int status = 0;
@@ -649,7 +656,8 @@ static int scale(unsigned n, double seconds, const char *scmpd)
 
 static void usage(void)
 {
-        fprintf(stderr, "usage: bench-notify roundtrip raw|sync|go|scmpd-continue|scmpd-value "
+        fprintf(stderr, "usage: bench-notify roundtrip raw|sync|poll|go|scmpd-continue|"
+                        "scmpd-value "
                         "CALLS [--scmpd PATH] [--go PATH] [--pin]\n"
                         "       bench-notify scale LISTENERS SECONDS --scmpd PATH\n");
         exit(2);
@@ -679,8 +687,8 @@ int main(int argc, char **argv)
         alarm(RUN_TIMEOUT_S);
 
         if (n_pos == 3 && strcmp(pos[0], "roundtrip") == 0) {
-                static const char *const names[] = { "raw", "sync", "go", "scmpd-continue",
-                                                     "scmpd-value" };
+                static const char *const names[] = { "raw", "sync",           "poll",
+                                                     "go",  "scmpd-continue", "scmpd-value" };
                 unsigned long calls = strtoul(pos[2], NULL, 10);
                 if (calls < 1)
                         usage();
