@@ -29,6 +29,12 @@
  *     scmpd's VmRSS is read with one such listener and with all of them.
  *     Prints: notif_per_s=R rss_one_kib=A rss_all_kib=B rss_per_listener_bytes=P
  *
+ *   bench-notify scale-floor LISTENERS SECONDS
+ *     The same workload served by the floor of an event loop: one process, one level-triggered
+ *     epoll set over every listener, RECV and SEND CONTINUE for each ready one, nothing else
+ *     (SYNC_WAKE_UP with one listener, as scmpd sets it for one busy listener). What scmpd's
+ *     rows are held against: how one thread's loop scales with listeners on this machine.
+ *
  * scmpd is started here (foreground, temporary sockets and config, stderr to a log file that is
  * shown on failure) and killed at the end. Every child is killed and reaped on every exit path;
  * an alarm bounds the whole run.
@@ -45,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -239,6 +246,17 @@ static void show_scmpd_log(void)
         fclose(f);
 }
 
+/* A supervisor holds a listener per target, plus sockets: lift the soft fd limit to the hard. */
+static void raise_nofile(void)
+{
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+                rl.rlim_cur = rl.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
+
 static void start_scmpd(const char *binary)
 {
         char conf[128], control[128], log[128];
@@ -257,12 +275,7 @@ static void start_scmpd(const char *binary)
 
         pid_t pid = spawn();
         if (pid == 0) {
-                /* A listener per target, plus sockets: lift the soft fd limit to the hard. */
-                struct rlimit rl;
-                if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-                        rl.rlim_cur = rl.rlim_max;
-                        setrlimit(RLIMIT_NOFILE, &rl);
-                }
+                raise_nofile();
                 int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
                 if (out >= 0) {
                         dup2(out, STDERR_FILENO);
@@ -494,7 +507,8 @@ struct shared {
         } slot[MAX_LISTENERS];
 };
 
-static void target_scale(struct shared *sh, size_t index, int go_fd)
+/* A target of the scale mode: its listener goes to scmpd, or over `pass` to the floor. */
+static void target_scale(struct shared *sh, size_t index, int go_fd, int pass)
 {
         pid_t real_ppid = getppid();
         char byte;
@@ -503,7 +517,7 @@ static void target_scale(struct shared *sh, size_t index, int go_fd)
         if (fd < 0)
                 _exit(10);
         struct scmpd_handoff_info info = { .pid = getpid(), .metadata = "bench-continue" };
-        if (scmpd_handoff_send_to(sock_path, fd, &info) < 0)
+        if (pass >= 0 ? send_fd(pass, fd) < 0 : scmpd_handoff_send_to(sock_path, fd, &info) < 0)
                 _exit(11);
         close(fd);
         /* One round trip: scmpd has adopted the listener once it answers. */
@@ -518,6 +532,43 @@ static void target_scale(struct shared *sh, size_t index, int go_fd)
                 atomic_fetch_add_explicit(&sh->slot[index].calls, 1, memory_order_relaxed);
         }
         _exit(0);
+}
+
+/* The scale floor's supervisor (a child): listeners arrive over `pass`, one per datagram. */
+static void serve_epoll(int pass, bool sync)
+{
+        struct epoll_event ev[256], add = { .events = EPOLLIN };
+        struct seccomp_notif *req = NULL;
+        int ep = epoll_create1(EPOLL_CLOEXEC);
+
+        add.data.fd = pass;
+        if (ep < 0 || scmpd_notify_alloc(&req, NULL) < 0 ||
+            epoll_ctl(ep, EPOLL_CTL_ADD, pass, &add) < 0)
+                _exit(20);
+        for (;;) {
+                int n = epoll_wait(ep, ev, 256, -1);
+                if (n < 0 && errno != EINTR)
+                        _exit(21);
+                for (int i = 0; i < n; i++) {
+                        int fd = ev[i].data.fd;
+                        if (fd == pass) {
+                                int l = recv_fd(pass);
+                                if (l < 0 ||
+                                    (sync && scmpd_notify_set_flags(
+                                                     l, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) < 0))
+                                        _exit(22);
+                                add.data.fd = l;
+                                if (epoll_ctl(ep, EPOLL_CTL_ADD, l, &add) < 0)
+                                        _exit(23);
+                        } else if (!(ev[i].events & EPOLLIN) ||
+                                   (ev[i].events & (EPOLLHUP | EPOLLERR))) {
+                                epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
+                                close(fd);
+                        } else if (scmpd_notify_receive(fd, req) == 0) {
+                                scmpd_notify_respond_continue(fd, req->id);
+                        }
+                }
+        }
 }
 
 static void wait_ready(struct shared *sh, unsigned n)
@@ -586,11 +637,11 @@ static unsigned long sum_calls(struct shared *sh, size_t n)
         return s;
 }
 
-static int scale(unsigned n, double seconds, const char *scmpd)
+static int scale(unsigned n, double seconds, const char *scmpd, bool floor)
 {
-        int go[2];
+        int go[2], pass[2] = { -1, -1 };
 
-        if (!scmpd)
+        if (!scmpd && !floor)
                 die("scale needs --scmpd PATH", EINVAL);
         if (n < 1 || n > MAX_LISTENERS)
                 die("LISTENERS is 1..4096", EINVAL);
@@ -598,7 +649,19 @@ static int scale(unsigned n, double seconds, const char *scmpd)
                 mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (sh == MAP_FAILED)
                 die("mmap", errno);
-        start_scmpd(scmpd);
+        if (floor) {
+                if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pass) < 0)
+                        die("socketpair", errno);
+                scmpd_pid = spawn(); /* the supervisor's pid, for its CPU time below */
+                if (scmpd_pid == 0) {
+                        close(pass[1]);
+                        raise_nofile();
+                        serve_epoll(pass[0], n == 1);
+                }
+                close(pass[0]);
+        } else {
+                start_scmpd(scmpd);
+        }
         if (pipe2(go, O_CLOEXEC) < 0)
                 die("pipe2", errno);
 
@@ -609,7 +672,7 @@ static int scale(unsigned n, double seconds, const char *scmpd)
                 pid_t pid = spawn();
                 if (pid == 0) {
                         close(go[1]);
-                        target_scale(sh, i, go[0]);
+                        target_scale(sh, i, go[0], pass[1]);
                 }
                 if (i == 0) {
                         wait_ready(sh, 1);
@@ -621,6 +684,8 @@ static int scale(unsigned n, double seconds, const char *scmpd)
         usleep(100000);
         rss_all = rss_kib(scmpd_pid);
         close(go[0]);
+        if (pass[1] >= 0)
+                close(pass[1]);
         close(go[1]);
 
         usleep(200000); /* warm-up */
@@ -659,7 +724,8 @@ static void usage(void)
         fprintf(stderr, "usage: bench-notify roundtrip raw|sync|poll|go|scmpd-continue|"
                         "scmpd-value "
                         "CALLS [--scmpd PATH] [--go PATH] [--pin]\n"
-                        "       bench-notify scale LISTENERS SECONDS --scmpd PATH\n");
+                        "       bench-notify scale LISTENERS SECONDS --scmpd PATH\n"
+                        "       bench-notify scale-floor LISTENERS SECONDS\n");
         exit(2);
 }
 
@@ -697,7 +763,8 @@ int main(int argc, char **argv)
                                 return roundtrip((enum supervisor)k, calls, scmpd, go, pinned);
                 usage();
         }
-        if (n_pos == 3 && strcmp(pos[0], "scale") == 0)
-                return scale((unsigned)strtoul(pos[1], NULL, 10), strtod(pos[2], NULL), scmpd);
+        if (n_pos == 3 && (strcmp(pos[0], "scale") == 0 || strcmp(pos[0], "scale-floor") == 0))
+                return scale((unsigned)strtoul(pos[1], NULL, 10), strtod(pos[2], NULL), scmpd,
+                             strcmp(pos[0], "scale-floor") == 0);
         usage();
 }
