@@ -447,14 +447,23 @@ static bool syscall_valid(const struct filter_state *s, int nr)
 /*
  * A memo of native-to-arch translations (by name, in lib/arch: two binary searches and string
  * compares), which compiling a profile asks for thousands of times. Direct-mapped by the low
- * bits of the native number, per arch; each slot packs the number asked about and the answer
- * (biased so that an all-zero slot is empty) into one atomic word, so threads may share it:
- * they can only ever store the same answer for the same question.
+ * bits of the native number, per arch, with slots of their own for pseudo numbers (a profile
+ * names dozens of syscalls the native arch lacks); each slot packs the number asked about and
+ * the answer (biased so that an all-zero slot is empty) into one atomic word, so threads may
+ * share it: they can only ever store the same answer for the same question.
  */
 #define XLAT_SLOTS 1024
+#define XLAT_PSEUDO_SLOTS 256
 #define XLAT_ARCHES 32
 
-static _Atomic uint64_t xlat_memo[XLAT_ARCHES][XLAT_SLOTS];
+static _Atomic uint64_t xlat_memo[XLAT_ARCHES][XLAT_SLOTS + XLAT_PSEUDO_SLOTS];
+
+static size_t memo_slot(int nr)
+{
+        if (nr >= 0)
+                return (unsigned)nr % XLAT_SLOTS;
+        return XLAT_SLOTS + (0u - (unsigned)nr) % XLAT_PSEUDO_SLOTS;
+}
 
 static int syscall_translate_memo(const struct scmpd_arch *native, int nr,
                                   const struct scmpd_arch *arch)
@@ -464,9 +473,9 @@ static int syscall_translate_memo(const struct scmpd_arch *native, int nr,
         uint64_t v;
         int t;
 
-        if (nr < 0 || a >= XLAT_ARCHES)
+        if (a >= XLAT_ARCHES)
                 return scmpd_syscall_translate(native, nr, arch);
-        slot = &xlat_memo[a][(unsigned)nr % XLAT_SLOTS];
+        slot = &xlat_memo[a][memo_slot(nr)];
         v = atomic_load_explicit(slot, memory_order_relaxed);
         if (v != 0 && (uint32_t)(v >> 32) == (uint32_t)nr)
                 return (int)((uint32_t)v ^ 0x80000000U);
@@ -513,7 +522,7 @@ static bool arch_rewrites_mux(const struct scmpd_arch *arch)
 
 /* scmpd_syscall_mux() (by name in lib/arch), memoized like the translations above: a slot
  * packs the number, a "filled" bit, the answer, the multiplexer and the call number. */
-static _Atomic uint64_t mux_memo[XLAT_ARCHES][XLAT_SLOTS];
+static _Atomic uint64_t mux_memo[XLAT_ARCHES][XLAT_SLOTS + XLAT_PSEUDO_SLOTS];
 
 static int syscall_mux_memo(const struct scmpd_arch *arch, int nr, enum scmpd_mux *ret_mux,
                             uint32_t *ret_call)
@@ -525,9 +534,9 @@ static int syscall_mux_memo(const struct scmpd_arch *arch, int nr, enum scmpd_mu
         uint64_t v;
         int r;
 
-        if (nr < 0 || a >= XLAT_ARCHES)
+        if (a >= XLAT_ARCHES)
                 return scmpd_syscall_mux(arch, nr, ret_mux, ret_call);
-        slot = &mux_memo[a][(unsigned)nr % XLAT_SLOTS];
+        slot = &mux_memo[a][memo_slot(nr)];
         v = atomic_load_explicit(slot, memory_order_relaxed);
         if ((v & (UINT64_C(1) << 31)) && (uint32_t)(v >> 32) == (uint32_t)nr) {
                 r = (int)((v >> 24) & 0x7f) - 64;
@@ -585,12 +594,6 @@ static int rule_check_arch(const struct filter_rule *r, const struct scmpd_arch 
         if (nr < -1 && (r->flags & SCMPD_RULE_EXACT))
                 return -EDOM;
         return 0;
-}
-
-static int cmp_arg_order(const void *a, const void *b)
-{
-        const struct scmpd_arg_cmp *x = a, *y = b;
-        return (x->arg > y->arg) - (x->arg < y->arg);
 }
 
 static int lowered_ensure(struct scmpd_filter *f);
@@ -655,7 +658,13 @@ _public_ int scmpd_filter_rule_add(struct scmpd_filter *f, uint32_t action, int 
                 r.cmps[i] = c;
         }
         r.n = (unsigned)n;
-        qsort(r.cmps, r.n, sizeof(r.cmps[0]), cmp_arg_order);
+        /* By argument: at most six, each argument once. */
+        for (unsigned i = 1; i < r.n; i++)
+                for (unsigned j = i; j > 0 && r.cmps[j - 1].arg > r.cmps[j].arg; j--) {
+                        struct scmpd_arg_cmp c = r.cmps[j];
+                        r.cmps[j] = r.cmps[j - 1];
+                        r.cmps[j - 1] = c;
+                }
 
         for (size_t i = 0; i < f->s.n_arches; i++) {
                 k = rule_check_arch(&r, f->s.arches[i]);

@@ -605,18 +605,13 @@ struct tree_ctx {
         /* The optimal tree (NULL: greedy balanced splits), n*n entries indexed [i*n+j]. */
         uint64_t *cost;
         uint16_t *root;
-        uint8_t *kind;
-};
-
-enum {
-        NODE_LEAF,
-        NODE_SPLIT,
-        NODE_CHAIN
+        bool *chained; /* [i, j] is an exception chain, at chain_at(i, j) */
 };
 
 /* An exception chain: a stretch of one constant action with a few single numbers in it that
  * decide otherwise, tested with JEQ one by one (heaviest first) before the common RET. */
 #define CHAIN_MAX 4
+#define CHAIN_SPAN (2 * CHAIN_MAX + 1) /* the widest stretch a chain can cover */
 
 struct chain {
         uint32_t action;
@@ -656,7 +651,7 @@ static bool chain_plan(const struct tree_ctx *t, size_t i, size_t j, struct chai
         bool found = false;
         struct chain c;
 
-        if (j - i + 1 > 2 * CHAIN_MAX + 1)
+        if (j - i + 1 > CHAIN_SPAN)
                 return false;
         /* A stretch wider than one number can only be the common action. */
         for (size_t a = i; a <= j; a++)
@@ -682,60 +677,122 @@ static bool chain_plan(const struct tree_ctx *t, size_t i, size_t j, struct chai
  */
 #define DP_BAND 48
 
-static size_t dp_at(const struct tree_ctx *t, size_t i, size_t j)
+/*
+ * The cost of the cheapest exception chain over [i, i + len - 1], for every i and len in
+ * 2..CHAIN_SPAN, at row i * (CHAIN_SPAN - 1) + len - 2 (UINT64_MAX: no chain), as chain_plan()
+ * finds them: one sweep from i per candidate action instead of a search per stretch.
+ */
+static void chain_costs(const struct tree_ctx *t, uint64_t *ret)
 {
-        return i * DP_BAND + (j - i);
+        for (size_t i = 0; i < t->n; i++) {
+                size_t end = t->n - i < CHAIN_SPAN ? t->n : i + CHAIN_SPAN, n_cand = 0;
+                uint64_t *row = ret + i * (CHAIN_SPAN - 1);
+                uint32_t cand[CHAIN_SPAN];
+
+                for (size_t l = 0; l < CHAIN_SPAN - 1; l++)
+                        row[l] = UINT64_MAX;
+                for (size_t x = i; x < end; x++) {
+                        size_t c = 0;
+                        if (t->iv[x].is_sys)
+                                continue;
+                        while (c < n_cand && cand[c] != t->iv[x].action)
+                                c++;
+                        if (c == n_cand)
+                                cand[n_cand++] = t->iv[x].action;
+                }
+                for (size_t c = 0; c < n_cand; c++) {
+                        uint64_t w_base = 0, exc[CHAIN_MAX], cost;
+                        size_t m = 0, p;
+
+                        for (size_t x = i; x < end; x++) {
+                                const struct ival *iv = &t->iv[x];
+
+                                if (!iv->is_sys && iv->action == cand[c]) {
+                                        w_base += iv->weight;
+                                } else {
+                                        if (iv->lo != iv->hi || m == CHAIN_MAX)
+                                                break;
+                                        for (p = m; p > 0 && exc[p - 1] < iv->weight; p--)
+                                                exc[p] = exc[p - 1];
+                                        exc[p] = iv->weight;
+                                        m++;
+                                }
+                                /* The common action must occur in the stretch (weights are at
+                                 * least 1), as chain_plan() only tries those. */
+                                if (x == i || w_base == 0)
+                                        continue;
+                                cost = w_base * m;
+                                for (p = 0; p < m; p++)
+                                        cost += exc[p] * (p + 1);
+                                if (cost < row[x - i - 1])
+                                        row[x - i - 1] = cost;
+                        }
+                }
+        }
+}
+
+static size_t chain_at(size_t i, size_t j)
+{
+        return i * (CHAIN_SPAN - 1) + (j - i + 1) - 2;
 }
 
 static int tree_plan(struct tree_ctx *t)
 {
+        _cleanup_free_ uint64_t *chains = NULL;
         size_t n = t->n;
 
         if (n < 2)
                 return 0;
         t->cost = malloc(n * DP_BAND * sizeof(*t->cost));
         t->root = malloc(n * DP_BAND * sizeof(*t->root));
-        t->kind = malloc(n * DP_BAND * sizeof(*t->kind));
-        if (!t->cost || !t->root || !t->kind)
+        t->chained = calloc(n * (CHAIN_SPAN - 1), sizeof(*t->chained));
+        chains = malloc(n * (CHAIN_SPAN - 1) * sizeof(*chains));
+        if (!t->cost || !t->root || !t->chained || !chains)
                 return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
-                t->cost[dp_at(t, i, i)] = 0;
-                t->root[dp_at(t, i, i)] = (uint16_t)0;
-                t->kind[dp_at(t, i, i)] = NODE_LEAF;
-        }
-        for (size_t len = 2; len <= n && len <= DP_BAND; len++)
-                for (size_t i = 0; i + len <= n; i++) {
-                        size_t j = i + len - 1;
-                        uint64_t w = t->prefix[j + 1] - t->prefix[i], best = UINT64_MAX;
-                        /* Roots are stored relative to i. */
-                        size_t lo = i + t->root[dp_at(t, i, j - 1)];
-                        size_t hi = i + 1 + t->root[dp_at(t, i + 1, j)];
-                        size_t best_k = j;
-                        struct chain c;
+        chain_costs(t, chains);
+        /*
+         * Row by row from the last: a stretch needs only shorter ones, which start at i (this
+         * row, done) or after it (rows done). Knuth's bound keeps the root of [i, j] between
+         * those of [i, j - 1] and [i + 1, j]; roots are stored relative to the stretch's start,
+         * and cost[k][j] for k = i + r sits at a stride of DP_BAND - 1 from cost[i][j].
+         */
+        for (size_t i = n; i > 0; i--) {
+                size_t i0 = i - 1, span = n - i0 < DP_BAND ? n - i0 : DP_BAND;
+                uint64_t *cost_i = t->cost + i0 * DP_BAND, base = t->prefix[i0];
+                uint16_t *root_i = t->root + i0 * DP_BAND;
+                const uint16_t *root_next = t->root + (i0 + 1) * DP_BAND;
 
-                        if (len == 2) {
-                                lo = hi = j;
+                cost_i[0] = 0;
+                root_i[0] = 0;
+                for (size_t d = 1; d < span; d++) {
+                        const uint64_t *col = cost_i + d;
+                        uint64_t best = UINT64_MAX;
+                        size_t lo = d == 1 ? 1 : root_i[d - 1], hi = 1 + root_next[d - 1];
+                        size_t best_r = d;
+
+                        /* Chains bend the costs Knuth's bound relies on: never search an empty
+                         * range. */
+                        if (lo > hi) {
+                                size_t x = lo;
+                                lo = hi;
+                                hi = x;
                         }
-                        if (lo < i + 1)
-                                lo = i + 1;
-                        if (hi > j)
-                                hi = j;
-                        for (size_t k = lo; k <= hi; k++) {
-                                uint64_t v = t->cost[dp_at(t, i, k - 1)] + t->cost[dp_at(t, k, j)];
+                        for (size_t r = lo; r <= hi; r++) {
+                                uint64_t v = cost_i[r - 1] + col[r * (DP_BAND - 1)];
                                 if (v < best) {
                                         best = v;
-                                        best_k = k;
+                                        best_r = r;
                                 }
                         }
-                        t->root[dp_at(t, i, j)] = (uint16_t)(best_k - i);
-                        t->cost[dp_at(t, i, j)] = best + w;
-                        t->kind[dp_at(t, i, j)] = NODE_SPLIT;
-                        if (len <= 2 * CHAIN_MAX + 1 && chain_plan(t, i, j, &c) &&
-                            c.cost < best + w) {
-                                t->cost[dp_at(t, i, j)] = c.cost;
-                                t->kind[dp_at(t, i, j)] = NODE_CHAIN;
+                        best += t->prefix[i0 + d + 1] - base;
+                        root_i[d] = (uint16_t)best_r;
+                        if (d < CHAIN_SPAN && chains[chain_at(i0, i0 + d)] < best) {
+                                best = chains[chain_at(i0, i0 + d)];
+                                t->chained[chain_at(i0, i0 + d)] = true;
                         }
+                        cost_i[d] = best;
                 }
+        }
         return 0;
 }
 
@@ -769,9 +826,9 @@ static label gen_tree(struct tree_ctx *t, size_t i, size_t j)
 
         if (i == j)
                 return gen_leaf(t, &t->iv[i]);
-        bool planned = t->kind && j - i < DP_BAND;
+        bool planned = t->cost && j - i < DP_BAND;
 
-        if (planned && t->kind[dp_at(t, i, j)] == NODE_CHAIN) {
+        if (planned && j - i + 1 <= CHAIN_SPAN && t->chained[chain_at(i, j)]) {
                 struct chain c;
                 label next, leaves[CHAIN_MAX];
 
@@ -789,7 +846,7 @@ static label gen_tree(struct tree_ctx *t, size_t i, size_t j)
                 return next;
         }
         if (planned) {
-                k = i + t->root[dp_at(t, i, j)];
+                k = i + t->root[i * DP_BAND + (j - i)];
                 goto emit;
         }
         total = t->prefix[j + 1] - t->prefix[i];
@@ -843,7 +900,7 @@ static label gen_section(struct gen *g, const struct filter_view *v, size_t inde
         }
         free(t.cost);
         free(t.root);
-        free(t.kind);
+        free(t.chained);
         if (g->err)
                 return 1;
         if (label_is_ret(g, body))
@@ -1106,41 +1163,52 @@ static bool thread_pass(struct sock_filter *p, size_t len)
         for (size_t i = 0; i < len; i++)
                 in[i].reached = false;
         in[0] = (struct flow){ .reached = true, .a_word = WORD_NONE };
+        /* in[i] is read only when instruction i is visited (all jumps go forward), so it is
+         * updated in place there. */
         for (size_t i = 0; i < len; i++) {
                 struct sock_filter *x = &p[i];
-                struct flow s;
+                struct flow *s = &in[i];
 
-                if (!in[i].reached || BPF_CLASS(x->code) == BPF_RET)
+                if (!s->reached || BPF_CLASS(x->code) == BPF_RET)
                         continue;
-                flow_copy(&s, &in[i]);
                 if (is_ld_abs_w(x)) {
-                        s.a_word = x->k;
-                        flow_meet(&in[i + 1], &s);
+                        s->a_word = x->k;
+                        flow_meet(&in[i + 1], s);
                         continue;
                 }
                 if (BPF_CLASS(x->code) != BPF_JMP) {
-                        s.a_word = WORD_NONE; /* not emitted by us; stay safe */
-                        flow_meet(&in[i + 1], &s);
+                        s->a_word = WORD_NONE; /* not emitted by us; stay safe */
+                        flow_meet(&in[i + 1], s);
                         continue;
                 }
                 if (BPF_OP(x->code) == BPF_JA) {
-                        flow_meet(&in[i + 1 + x->k], &s);
+                        flow_meet(&in[i + 1 + x->k], s);
                         continue;
                 }
                 for (int edge = 1; edge >= 0; edge--) {
-                        struct flow e;
                         size_t t = i + 1 + (edge ? x->jt : x->jf), n;
+                        const struct flow *e = s;
+                        struct flow full;
+                        bool pushed = false;
 
-                        flow_copy(&e, &s);
                         /* Facts about the number and the arch are left out: the search over
                          * numbers never repeats a decision, and argument checks ask only
                          * about arguments. */
-                        if (is_cond_k(x) && s.a_word >= OFF_ARGS && s.a_word < UINT8_MAX)
-                                flow_add(&e, (struct fact){ .word = (uint8_t)s.a_word,
-                                                            .op = (uint8_t)BPF_OP(x->code),
-                                                            .holds = edge == 1,
-                                                            .k = x->k });
-                        n = thread_target(p, len, t, &e);
+                        if (is_cond_k(x) && s->a_word >= OFF_ARGS && s->a_word < UINT8_MAX) {
+                                struct fact f = { .word = (uint8_t)s->a_word,
+                                                  .op = (uint8_t)BPF_OP(x->code),
+                                                  .holds = edge == 1,
+                                                  .k = x->k };
+                                if (s->n < FACTS_MAX) {
+                                        s->f[s->n++] = f; /* taken back below */
+                                        pushed = true;
+                                } else {
+                                        flow_copy(&full, s);
+                                        flow_add(&full, f);
+                                        e = &full;
+                                }
+                        }
+                        n = thread_target(p, len, t, e);
                         if (n != t && n - i - 1 <= 255) {
                                 if (edge)
                                         x->jt = (uint8_t)(n - i - 1);
@@ -1149,7 +1217,9 @@ static bool thread_pass(struct sock_filter *p, size_t len)
                                 t = n;
                                 changed = true;
                         }
-                        flow_meet(&in[t], &e);
+                        flow_meet(&in[t], e);
+                        if (pushed)
+                                s->n--;
                 }
         }
         return changed;
