@@ -605,7 +605,9 @@ struct tree_ctx {
         /* The optimal tree (NULL: greedy balanced splits), n*n entries indexed [i*n+j]. */
         uint64_t *cost;
         uint16_t *root;
-        bool *chained; /* [i, j] is an exception chain, at chain_at(i, j) */
+        uint64_t *chains;        /* the cheapest chain of [i, j], at chain_at(i, j) */
+        bool *chained;           /* [i, j] is an exception chain, at chain_at(i, j) */
+        size_t plan_lo, plan_hi; /* the stretch the tables hold (empty: lo > hi) */
 };
 
 /* An exception chain: a stretch of one constant action with a few single numbers in it that
@@ -738,7 +740,6 @@ static size_t chain_at(size_t i, size_t j)
 
 static int tree_plan(struct tree_ctx *t)
 {
-        _cleanup_free_ uint64_t *chains = NULL;
         size_t n = t->n;
 
         if (n < 2)
@@ -746,18 +747,27 @@ static int tree_plan(struct tree_ctx *t)
         t->cost = malloc(n * DP_BAND * sizeof(*t->cost));
         t->root = malloc(n * DP_BAND * sizeof(*t->root));
         t->chained = calloc(n * (CHAIN_SPAN - 1), sizeof(*t->chained));
-        chains = malloc(n * (CHAIN_SPAN - 1) * sizeof(*chains));
-        if (!t->cost || !t->root || !t->chained || !chains)
+        t->chains = malloc(n * (CHAIN_SPAN - 1) * sizeof(*t->chains));
+        if (!t->cost || !t->root || !t->chained || !t->chains)
                 return -ENOMEM;
-        chain_costs(t, chains);
-        /*
-         * Row by row from the last: a stretch needs only shorter ones, which start at i (this
-         * row, done) or after it (rows done). Knuth's bound keeps the root of [i, j] between
-         * those of [i, j - 1] and [i + 1, j]; roots are stored relative to the stretch's start,
-         * and cost[k][j] for k = i + r sits at a stride of DP_BAND - 1 from cost[i][j].
-         */
-        for (size_t i = n; i > 0; i--) {
-                size_t i0 = i - 1, span = n - i0 < DP_BAND ? n - i0 : DP_BAND;
+        chain_costs(t, t->chains);
+        return 0;
+}
+
+/*
+ * Solve the dynamic program for every stretch inside [lo, hi] (fewer than DP_BAND intervals),
+ * when gen_tree() first enters it: the stretches the greedy splits above it produce are
+ * disjoint, so no cell is computed twice and none is computed that no tree can use.
+ *
+ * Row by row from the last: a stretch needs only shorter ones, which start at i (this row,
+ * done) or after it (rows done). Knuth's bound keeps the root of [i, j] between those of
+ * [i, j - 1] and [i + 1, j]; roots are stored relative to the stretch's start, and cost[k][j]
+ * for k = i + r sits at a stride of DP_BAND - 1 from cost[i][j].
+ */
+static void tree_plan_stretch(struct tree_ctx *t, size_t lo_i, size_t hi_j)
+{
+        for (size_t i = hi_j + 1; i > lo_i; i--) {
+                size_t i0 = i - 1, span = hi_j - i0 + 1;
                 uint64_t *cost_i = t->cost + i0 * DP_BAND, base = t->prefix[i0];
                 uint16_t *root_i = t->root + i0 * DP_BAND;
                 const uint16_t *root_next = t->root + (i0 + 1) * DP_BAND;
@@ -786,14 +796,15 @@ static int tree_plan(struct tree_ctx *t)
                         }
                         best += t->prefix[i0 + d + 1] - base;
                         root_i[d] = (uint16_t)best_r;
-                        if (d < CHAIN_SPAN && chains[chain_at(i0, i0 + d)] < best) {
-                                best = chains[chain_at(i0, i0 + d)];
+                        if (d < CHAIN_SPAN && t->chains[chain_at(i0, i0 + d)] < best) {
+                                best = t->chains[chain_at(i0, i0 + d)];
                                 t->chained[chain_at(i0, i0 + d)] = true;
                         }
                         cost_i[d] = best;
                 }
         }
-        return 0;
+        t->plan_lo = lo_i;
+        t->plan_hi = hi_j;
 }
 
 static label gen_leaf(struct tree_ctx *t, const struct ival *x)
@@ -827,6 +838,9 @@ static label gen_tree(struct tree_ctx *t, size_t i, size_t j)
         if (i == j)
                 return gen_leaf(t, &t->iv[i]);
         bool planned = t->cost && j - i < DP_BAND;
+
+        if (planned && !(t->plan_lo <= i && j <= t->plan_hi))
+                tree_plan_stretch(t, i, j);
 
         if (planned && j - i + 1 <= CHAIN_SPAN && t->chained[chain_at(i, j)]) {
                 struct chain c;
@@ -890,7 +904,15 @@ static label gen_section(struct gen *g, const struct filter_view *v, size_t inde
         for (size_t i = 0; i < n; i++)
                 prefix[i + 1] = prefix[i] + iv[i].weight;
 
-        struct tree_ctx t = { g, v, sec, index, iv, n, prefix, NULL, NULL, NULL };
+        struct tree_ctx t = { .g = g,
+                              .v = v,
+                              .sec = sec,
+                              .sec_index = index,
+                              .iv = iv,
+                              .n = n,
+                              .prefix = prefix,
+                              .plan_lo = 1,
+                              .plan_hi = 0 };
         k = tree_plan(&t);
         if (k < 0) {
                 g->err = k;
@@ -900,6 +922,7 @@ static label gen_section(struct gen *g, const struct filter_view *v, size_t inde
         }
         free(t.cost);
         free(t.root);
+        free(t.chains);
         free(t.chained);
         if (g->err)
                 return 1;
