@@ -15,7 +15,9 @@
  * Markdown section.
  *
  * Usage: bench-compile [ROUNDS] (default 200); BENCH_COMPILE_DUMP=FILE also writes our program;
- * BENCH_COMPILE_OURS_ONLY=1 only builds ours ROUNDS times and prints nothing (for perf).
+ * BENCH_COMPILE_OURS_ONLY=1 only builds ours ROUNDS times and prints nothing (for perf);
+ * BENCH_COMPILE_BOUND=1 also prints how our search over numbers compares with the optimum
+ * (tree_bound.c).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -30,6 +32,7 @@
 #include <linux/audit.h>
 #include <seccomp.h>
 
+#include "bench_compile.h"
 #include "scmpd/arch.h"
 #include "scmpd/bpf.h"
 #include "scmpd/filter.h"
@@ -169,15 +172,8 @@ static const struct cond_rule cond_rules[] = {
         { "quotactl_fd", 1, { GT(1, 0x100000000ULL) } },
 };
 
-struct rule {
-        uint32_t action;
-        int nr;
-        unsigned n;
-        struct scmpd_arg_cmp c[2];
-};
-
-static struct rule rules[MAX_RULES];
-static size_t n_rules;
+struct rule rules[MAX_RULES];
+size_t n_rules;
 
 static bool name_in(const char *name, const char *const *v, size_t n)
 {
@@ -469,6 +465,17 @@ int main(int argc, char **argv)
                res[0].max, best_max, res[0].max <= best_max ? "met" : "NOT met", res[0].cacheable,
                res[0].always_allowed,
                res[0].cacheable == res[0].always_allowed ? "met" : "NOT met");
+        if (getenv("BENCH_COMPILE_BOUND")) {
+                struct sock_filter *prog = NULL;
+                size_t len = build_ours(fd, &prog);
+
+                if (!len || tree_bound_report(x86_64, prog, len, DEFAULT_ACTION,
+                                              SCMPD_ACT_KILL_THREAD, best_mean) < 0) {
+                        fprintf(stderr, "bound: failed\n");
+                        return 1;
+                }
+                free(prog);
+        }
         close(fd);
         return 0;
 }
