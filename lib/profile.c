@@ -694,7 +694,7 @@ static int parse_syscall(struct parser *ps, const json_t *obj, struct scmpd_prof
                 path_pop(ps, old);
                 if (r < 0)
                         return r;
-                if (n[0] == '\0') {
+                if (!n || n[0] == '\0') { /* (never NULL here; -O3 cannot tell) */
                         free(n);
                 } else {
                         free(s->names);
