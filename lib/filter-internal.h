@@ -19,14 +19,16 @@
 
 #define FILTER_ARCH_MAX 32
 
+/* Most rules have no comparisons: a rule's n comparisons (sorted by arg) live in the state's
+ * pool from cmp_at on, so that a rule is 32 bytes instead of 168. */
 struct filter_rule {
         uint32_t action;
         int syscall; /* native numbering, or pseudo */
         unsigned flags;
         unsigned n;
-        struct scmpd_arg_cmp cmps[SCMPD_ARGS_MAX]; /* sorted by arg */
-        uint64_t arch_mask;                        /* 0: every arch of the filter; else bits
-                                                    * of scmpd_arch_at() indexes (merge) */
+        uint32_t cmp_at;    /* index of the first comparison in filter_state.cmps */
+        uint64_t arch_mask; /* 0: every arch of the filter; else bits of scmpd_arch_at()
+                             * indexes (merge) */
 };
 
 struct filter_prio {
@@ -43,6 +45,9 @@ struct filter_state {
         const struct scmpd_arch *arches[FILTER_ARCH_MAX]; /* in insertion order */
         size_t n_rules, cap_rules;
         struct filter_rule *rules;
+        /* The rules' comparisons; only grows (rules that go leave theirs behind). */
+        size_t n_cmps, cap_cmps;
+        struct scmpd_arg_cmp *cmps;
         size_t n_prios;
         struct filter_prio *prios;
 };
@@ -86,6 +91,9 @@ struct view_sys {
         size_t n_rules;
         struct view_rule *rules; /* in precedence order; first match wins, else default */
         int name_nr;             /* the number to name it by in text output */
+        /* rules is an array of its own with room for cap_rules; 0: rules is NULL or lies in
+         * the section's rules_block (a copy for a view), and growing it copies it out. */
+        uint32_t cap_rules;
         const struct scmpd_arch *name_arch;
 };
 
@@ -100,6 +108,7 @@ struct view_section {
         uint32_t bad_lo, bad_hi;
         size_t n_sys;
         struct view_sys *sys; /* sorted by nr, unique (while lowering: in insertion order) */
+        struct view_rule *rules_block; /* the rules of entries copied into a view, at once */
         /* While lowering (the rule_add cache, and a view being built): an open-addressing hash
          * of nr to sys index + 1 (0: empty), hash_cap slots (a power of two); NULL in views. */
         uint32_t *hash;

@@ -9,9 +9,9 @@
  * rules to it for free, and a transaction is a plain snapshot of the state.
  *
  * Invariants: a rule in the state was accepted for every arch present when it was added (the
- * arches added later skip what they cannot express); rule comparisons are sorted by argument
- * and normalised (datum_b is 0 unless MASKED_EQ), so equal rules compare equal whatever order
- * they were written in; the cached program is dropped by every change.
+ * arches added later skip what they cannot express); rule comparisons (in the state's pool) are
+ * sorted by argument and normalised (datum_b is 0 unless MASKED_EQ), so equal rules compare equal
+ * whatever order they were written in; the cached program is dropped by every change.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -119,34 +119,44 @@ static void filter_changed(struct scmpd_filter *f)
 static void state_done(struct filter_state *s)
 {
         free(s->rules);
+        free(s->cmps);
         free(s->prios);
         s->rules = NULL;
+        s->cmps = NULL;
         s->prios = NULL;
-        s->n_rules = s->cap_rules = s->n_prios = 0;
+        s->n_rules = s->cap_rules = s->n_cmps = s->cap_cmps = s->n_prios = 0;
 }
 
 static int state_copy(const struct filter_state *from, struct filter_state *to)
 {
         *to = *from;
         to->rules = NULL;
+        to->cmps = NULL;
         to->prios = NULL;
+        to->cap_rules = from->n_rules;
+        to->cap_cmps = from->n_cmps;
         if (from->n_rules) {
                 to->rules = malloc(from->n_rules * sizeof(*from->rules));
                 if (!to->rules)
-                        return -ENOMEM;
+                        goto oom;
                 memcpy(to->rules, from->rules, from->n_rules * sizeof(*from->rules));
         }
-        to->cap_rules = from->n_rules;
+        if (from->n_cmps) {
+                to->cmps = malloc(from->n_cmps * sizeof(*from->cmps));
+                if (!to->cmps)
+                        goto oom;
+                memcpy(to->cmps, from->cmps, from->n_cmps * sizeof(*from->cmps));
+        }
         if (from->n_prios) {
                 to->prios = malloc(from->n_prios * sizeof(*from->prios));
-                if (!to->prios) {
-                        free(to->rules);
-                        to->rules = NULL;
-                        return -ENOMEM;
-                }
+                if (!to->prios)
+                        goto oom;
                 memcpy(to->prios, from->prios, from->n_prios * sizeof(*from->prios));
         }
         return 0;
+oom:
+        state_done(to);
+        return -ENOMEM;
 }
 
 static void state_init(struct filter_state *s, uint32_t default_action)
@@ -603,12 +613,14 @@ struct rule_target {
         struct view_rule vr;
 };
 
-static size_t rule_targets(const struct filter_rule *r, const struct scmpd_arch *arch,
-                           size_t origin, struct rule_target out[2]);
+static size_t rule_targets(const struct filter_rule *r, const struct scmpd_arg_cmp *cmps,
+                           const struct scmpd_arch *arch, size_t origin, struct rule_target out[2]);
 static int lowered_apply(struct scmpd_filter *f, size_t arch_pos, const struct rule_target *t,
                          size_t nt, bool dry_run);
 
-static int state_push_rule(struct filter_state *s, const struct filter_rule *r)
+/* Append a rule and its r->n comparisons (which go to the pool; r->cmp_at is set here). */
+static int state_push_rule(struct filter_state *s, struct filter_rule r,
+                           const struct scmpd_arg_cmp *cmps)
 {
         /* Doubling: a profile adds its rules one by one, hundreds of them. */
         if (s->n_rules == s->cap_rules) {
@@ -619,7 +631,23 @@ static int state_push_rule(struct filter_state *s, const struct filter_rule *r)
                 s->rules = v;
                 s->cap_rules = cap;
         }
-        s->rules[s->n_rules++] = *r;
+        if (s->n_cmps + r.n > s->cap_cmps) {
+                size_t cap = s->cap_cmps ? 2 * s->cap_cmps : 16;
+                struct scmpd_arg_cmp *v;
+
+                if (s->n_cmps + r.n > UINT32_MAX)
+                        return -ENOMEM;
+                v = realloc(s->cmps, cap * sizeof(*v));
+                if (!v)
+                        return -ENOMEM;
+                s->cmps = v;
+                s->cap_cmps = cap;
+        }
+        r.cmp_at = (uint32_t)s->n_cmps;
+        if (r.n > 0)
+                memcpy(&s->cmps[s->n_cmps], cmps, r.n * sizeof(*cmps));
+        s->n_cmps += r.n;
+        s->rules[s->n_rules++] = r;
         return 0;
 }
 
@@ -627,6 +655,7 @@ _public_ int scmpd_filter_rule_add(struct scmpd_filter *f, uint32_t action, int 
                                    unsigned flags, size_t n, const struct scmpd_arg_cmp *cmps)
 {
         struct filter_rule r = { .action = action, .syscall = syscall, .flags = flags };
+        struct scmpd_arg_cmp sorted[SCMPD_ARGS_MAX];
         bool seen[SCMPD_ARGS_MAX] = { false };
         struct rule_target targets[FILTER_ARCH_MAX][2];
         size_t n_targets[FILTER_ARCH_MAX];
@@ -655,15 +684,15 @@ _public_ int scmpd_filter_rule_add(struct scmpd_filter *f, uint32_t action, int 
                 seen[c.arg] = true;
                 if (c.op != SCMPD_CMP_MASKED_EQ)
                         c.datum_b = 0;
-                r.cmps[i] = c;
+                sorted[i] = c;
         }
         r.n = (unsigned)n;
         /* By argument: at most six, each argument once. */
         for (unsigned i = 1; i < r.n; i++)
-                for (unsigned j = i; j > 0 && r.cmps[j - 1].arg > r.cmps[j].arg; j--) {
-                        struct scmpd_arg_cmp c = r.cmps[j];
-                        r.cmps[j] = r.cmps[j - 1];
-                        r.cmps[j - 1] = c;
+                for (unsigned j = i; j > 0 && sorted[j - 1].arg > sorted[j].arg; j--) {
+                        struct scmpd_arg_cmp c = sorted[j];
+                        sorted[j] = sorted[j - 1];
+                        sorted[j - 1] = c;
                 }
 
         for (size_t i = 0; i < f->s.n_arches; i++) {
@@ -677,13 +706,13 @@ _public_ int scmpd_filter_rule_add(struct scmpd_filter *f, uint32_t action, int 
         if (k < 0)
                 return k;
         for (size_t i = 0; i < f->s.n_arches; i++) {
-                n_targets[i] = rule_targets(&r, f->s.arches[i], f->s.n_rules, targets[i]);
+                n_targets[i] = rule_targets(&r, sorted, f->s.arches[i], f->s.n_rules, targets[i]);
                 k = lowered_apply(f, i, targets[i], n_targets[i], true);
                 if (k < 0)
                         return k;
         }
 
-        k = state_push_rule(&f->s, &r);
+        k = state_push_rule(&f->s, r, sorted);
         if (k < 0)
                 return k;
         for (size_t i = 0; i < f->s.n_arches; i++) {
@@ -769,6 +798,7 @@ _public_ int scmpd_filter_merge(struct scmpd_filter *dst, struct scmpd_filter *s
 {
         struct filter_state *d, *s;
         struct filter_rule *rules;
+        struct scmpd_arg_cmp *cmps;
         uint64_t mask = 0;
 
         if (!dst || !src || dst == src)
@@ -795,11 +825,18 @@ _public_ int scmpd_filter_merge(struct scmpd_filter *dst, struct scmpd_filter *s
                 uint64_t dmask = 0;
                 for (size_t i = 0; i < d->n_arches; i++)
                         dmask |= UINT64_C(1) << arch_table_index(d->arches[i]);
+                if (d->n_cmps + s->n_cmps > UINT32_MAX)
+                        return -ENOMEM;
                 rules = realloc(d->rules, (d->n_rules + s->n_rules) * sizeof(*rules));
                 if (!rules && d->n_rules + s->n_rules > 0)
                         return -ENOMEM;
                 d->rules = rules;
                 d->cap_rules = d->n_rules + s->n_rules;
+                cmps = realloc(d->cmps, (d->n_cmps + s->n_cmps) * sizeof(*cmps));
+                if (!cmps && d->n_cmps + s->n_cmps > 0)
+                        return -ENOMEM;
+                d->cmps = cmps;
+                d->cap_cmps = d->n_cmps + s->n_cmps;
                 for (size_t i = 0; i < d->n_rules; i++)
                         if (d->rules[i].arch_mask == 0)
                                 d->rules[i].arch_mask = dmask;
@@ -808,8 +845,12 @@ _public_ int scmpd_filter_merge(struct scmpd_filter *dst, struct scmpd_filter *s
                 struct filter_rule r = s->rules[i];
                 if (r.arch_mask == 0)
                         r.arch_mask = mask;
+                r.cmp_at += (uint32_t)d->n_cmps;
                 d->rules[d->n_rules++] = r;
         }
+        if (s->n_cmps > 0)
+                memcpy(&d->cmps[d->n_cmps], s->cmps, s->n_cmps * sizeof(*s->cmps));
+        d->n_cmps += s->n_cmps;
         for (size_t i = 0; i < s->n_arches; i++)
                 d->arches[d->n_arches++] = s->arches[i];
         for (size_t i = 0; i < s->n_prios; i++)
@@ -996,23 +1037,23 @@ static struct view_sys *section_sys(struct view_section *sec, uint32_t nr, bool 
 
 /* A rule as one arch sees it: its comparisons cut to the arch's word, and for a multiplexed
  * syscall the call number in argument 0. */
-static struct view_rule view_rule_make(const struct filter_rule *r, unsigned bits, int mux_call,
-                                       size_t origin)
+static void view_rule_make(const struct filter_rule *r, const struct scmpd_arg_cmp *cmps,
+                           unsigned bits, int mux_call, size_t origin, struct view_rule *ret)
 {
-        struct view_rule vr; /* only the first n comparisons are ever read */
+        struct view_rule *vr = ret; /* only the first n comparisons are ever read */
         uint64_t lim = bits == 32 ? UINT64_C(0xffffffff) : UINT64_MAX;
 
-        vr.action = r->action;
-        vr.bits = bits;
-        vr.origin = origin;
-        vr.n = 0;
+        vr->action = r->action;
+        vr->bits = bits;
+        vr->origin = origin;
+        vr->n = 0;
 
         if (mux_call >= 0)
-                vr.c[vr.n++] = (struct view_cmp){
+                vr->c[vr->n++] = (struct view_cmp){
                         .arg = 0, .op = SCMPD_CMP_EQ, .mask = lim, .datum = (uint64_t)mux_call
                 };
         for (unsigned i = 0; i < r->n; i++) {
-                const struct scmpd_arg_cmp *c = &r->cmps[i];
+                const struct scmpd_arg_cmp *c = &cmps[i];
                 struct view_cmp vc = { .arg = (uint8_t)c->arg, .op = (uint8_t)c->op };
 
                 if (mux_call >= 0 && c->arg == 0)
@@ -1029,9 +1070,8 @@ static struct view_rule view_rule_make(const struct filter_rule *r, unsigned bit
                         vc.mask = lim;
                         vc.datum = c->datum_a & lim;
                 }
-                vr.c[vr.n++] = vc;
+                vr->c[vr->n++] = vc;
         }
-        return vr;
 }
 
 static bool view_cmp_eq(const struct view_cmp *a, const struct view_cmp *b)
@@ -1070,9 +1110,11 @@ static int view_sys_insert(struct view_sys *vs, const struct view_rule *vr, bool
                         return 0;
                 vs->uncond = true;
                 vs->action = vr->action;
-                free(vs->rules);
+                if (vs->cap_rules)
+                        free(vs->rules);
                 vs->rules = NULL;
                 vs->n_rules = 0;
+                vs->cap_rules = 0;
                 return 0;
         }
         for (size_t i = 0; i < vs->n_rules; i++) {
@@ -1093,18 +1135,26 @@ static int view_sys_insert(struct view_sys *vs, const struct view_rule *vr, bool
                 if (!view_prefix(vr, &vs->rules[i]))
                         vs->rules[w++] = vs->rules[i];
         vs->n_rules = w;
-        if (array_full(vs->n_rules)) {
-                v = realloc(vs->rules, (vs->n_rules ? 2 * vs->n_rules : 1) * sizeof(*v));
+        if (vs->n_rules >= vs->cap_rules) {
+                size_t cap = vs->n_rules ? 2 * vs->n_rules : 1;
+
+                if (cap > UINT32_MAX)
+                        return -ENOMEM;
+                v = vs->cap_rules ? realloc(vs->rules, cap * sizeof(*v)) : malloc(cap * sizeof(*v));
                 if (!v)
                         return -ENOMEM;
+                if (!vs->cap_rules && vs->n_rules)
+                        memcpy(v, vs->rules, vs->n_rules * sizeof(*v));
                 vs->rules = v;
+                vs->cap_rules = (uint32_t)cap;
         }
         vs->rules[vs->n_rules++] = *vr;
         return 0;
 }
 
-static size_t rule_targets(const struct filter_rule *r, const struct scmpd_arch *arch,
-                           size_t origin, struct rule_target out[2])
+/* `cmps`: the rule's r->n comparisons. */
+static size_t rule_targets(const struct filter_rule *r, const struct scmpd_arg_cmp *cmps,
+                           const struct scmpd_arch *arch, size_t origin, struct rule_target out[2])
 {
         int nr, mux_nr;
         uint32_t call;
@@ -1114,11 +1164,11 @@ static size_t rule_targets(const struct filter_rule *r, const struct scmpd_arch 
                 return 0;
         if (mux_of(arch, nr, &mux_nr, &call) > 0) {
                 out[n].nr = mux_nr;
-                out[n++].vr = view_rule_make(r, arch->word_bits, (int)call, origin);
+                view_rule_make(r, cmps, arch->word_bits, (int)call, origin, &out[n++].vr);
         }
         if (nr >= -1) {
                 out[n].nr = nr;
-                out[n++].vr = view_rule_make(r, arch->word_bits, -1, origin);
+                view_rule_make(r, cmps, arch->word_bits, -1, origin, &out[n++].vr);
         }
         return n;
 }
@@ -1138,7 +1188,7 @@ static int lower_arch(const struct scmpd_filter *f, const struct scmpd_arch *arc
 
                 if (r->arch_mask && !(r->arch_mask & bit))
                         continue;
-                nt = rule_targets(r, arch, i, t);
+                nt = rule_targets(r, r->n ? &s->cmps[r->cmp_at] : NULL, arch, i, t);
                 for (size_t j = 0; j < nt; j++) {
                         struct view_sys *vs = section_sys(sec, (uint32_t)t[j].nr, &oom);
                         if (!vs)
@@ -1164,11 +1214,14 @@ static int lower_arch(const struct scmpd_filter *f, const struct scmpd_arch *arc
 static void section_done(struct view_section *sec)
 {
         for (size_t j = 0; j < sec->n_sys; j++)
-                free(sec->sys[j].rules);
+                if (sec->sys[j].cap_rules)
+                        free(sec->sys[j].rules);
         free(sec->sys);
         free(sec->hash);
+        free(sec->rules_block);
         sec->sys = NULL;
         sec->hash = NULL;
+        sec->rules_block = NULL;
         sec->hash_cap = 0;
         sec->n_sys = 0;
 }
@@ -1234,13 +1287,8 @@ static int lowered_apply(struct scmpd_filter *f, size_t arch_pos, const struct r
 
 void filter_view_done(struct filter_view *v)
 {
-        for (size_t i = 0; i < v->n_sections; i++) {
-                struct view_section *sec = &v->sections[i];
-                for (size_t j = 0; j < sec->n_sys; j++)
-                        free(sec->sys[j].rules);
-                free(sec->sys);
-                free(sec->hash);
-        }
+        for (size_t i = 0; i < v->n_sections; i++)
+                section_done(&v->sections[i]);
         v->n_sections = 0;
 }
 
@@ -1264,52 +1312,6 @@ static void section_priorities(const struct filter_state *s, const struct scmpd_
                 if (vs && vs->name_arch == arch)
                         vs->priority = s->prios[i].priority;
         }
-}
-
-/* Deep-copy one arch's lowered rules (the rule_add cache; the cache is a memo, so a const
- * filter may fill it) into an empty section. */
-static int section_copy_lowered(struct scmpd_filter *f, const struct scmpd_arch *arch,
-                                struct view_section *sec)
-{
-        const struct view_section *from = NULL;
-        int k;
-
-        k = lowered_ensure(f);
-        if (k < 0)
-                return k;
-        for (size_t i = 0; i < f->s.n_arches; i++)
-                if (f->s.arches[i] == arch)
-                        from = &f->lowered[i];
-        if (!from)
-                return -EINVAL;
-        if (from->n_sys == 0)
-                return 0;
-        sec->sys = malloc(pow2_at_least(from->n_sys) * sizeof(*sec->sys));
-        if (!sec->sys)
-                return -ENOMEM;
-        for (size_t i = 0; i < from->n_sys; i++) {
-                const struct view_sys *x = &from->sys[i];
-                struct view_sys *y = &sec->sys[i];
-
-                *y = *x;
-                y->priority = 0;
-                y->rules = NULL;
-                if (x->n_rules) {
-                        y->rules = malloc(pow2_at_least(x->n_rules) * sizeof(*y->rules));
-                        if (!y->rules) {
-                                sec->n_sys = i;
-                                return -ENOMEM;
-                        }
-                        memcpy(y->rules, x->rules, x->n_rules * sizeof(*y->rules));
-                }
-        }
-        sec->n_sys = from->n_sys;
-        /* A second arch of this section (x32 next to x86_64) may still be lowered into it. */
-        k = section_hash_grow(sec, sec->n_sys);
-        if (k < 0)
-                return k;
-        section_priorities(&f->s, arch, sec);
-        return 0;
 }
 
 /* Sort keys (number << 32 | position) by number: a radix sort, a byte of the number per pass,
@@ -1337,6 +1339,81 @@ static uint64_t *keys_sort(uint64_t *keys, uint64_t *tmp, size_t n)
                 tmp = swap;
         }
         return keys;
+}
+
+/* Copy one arch's lowered rules (the rule_add cache; the cache is a memo, so a const filter may
+ * fill it) into an empty section of a view, all their rules in one block. `last`: no other arch
+ * will be lowered into the section, and the entries are put in order of number (else they keep
+ * the cache's order, with a hash, as lower_arch() and section_flatten() want them). */
+static int section_copy_lowered(struct scmpd_filter *f, const struct scmpd_arch *arch, bool last,
+                                struct view_section *sec)
+{
+        const struct view_section *from = NULL;
+        _cleanup_free_ uint64_t *keys = NULL;
+        const uint64_t *order = NULL;
+        struct view_rule *next;
+        size_t n, n_rules = 0;
+        bool sorted = true;
+        int k;
+
+        k = lowered_ensure(f);
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < f->s.n_arches; i++)
+                if (f->s.arches[i] == arch)
+                        from = &f->lowered[i];
+        if (!from)
+                return -EINVAL;
+        n = from->n_sys;
+        if (n == 0)
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                n_rules += from->sys[i].n_rules;
+                if (last && i > 0 && from->sys[i - 1].nr > from->sys[i].nr)
+                        sorted = false;
+        }
+        /* A capacity of the next power of two: a second arch of this section (x32 next to
+         * x86_64) may still be lowered into it (section_sys()). */
+        sec->sys = malloc(pow2_at_least(n) * sizeof(*sec->sys));
+        if (!sec->sys)
+                return -ENOMEM;
+        if (n_rules) {
+                sec->rules_block = malloc(n_rules * sizeof(*sec->rules_block));
+                if (!sec->rules_block)
+                        return -ENOMEM;
+        }
+        if (!sorted) {
+                keys = malloc(2 * n * sizeof(*keys));
+                if (!keys)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n; i++)
+                        keys[i] = (uint64_t)from->sys[i].nr << 32 | i;
+                order = keys_sort(keys, keys + n, n);
+        }
+        next = sec->rules_block;
+        for (size_t i = 0; i < n; i++) {
+                const struct view_sys *x = &from->sys[order ? (uint32_t)order[i] : i];
+                struct view_sys *y = &sec->sys[i];
+
+                *y = *x;
+                y->priority = 0;
+                y->cap_rules = 0;
+                y->rules = NULL;
+                if (x->n_rules) {
+                        y->rules = next;
+                        memcpy(next, x->rules, x->n_rules * sizeof(*next));
+                        next += x->n_rules;
+                }
+        }
+        sec->n_sys = n;
+        /* Without a hash, section_find() takes the entries as sorted. */
+        if (!last) {
+                k = section_hash_grow(sec, n);
+                if (k < 0)
+                        return k;
+        }
+        section_priorities(&f->s, arch, sec);
+        return 0;
 }
 
 /* Sort a section's sys array by number and drop the hash, as views keep it. */
@@ -1423,9 +1500,13 @@ int filter_view_build(const struct scmpd_filter *f, struct filter_view *ret)
                         sec->word_bits = a->word_bits;
                 /* The first arch of a section copies the rules rule_add already lowered; a second
                  * one (x32 next to x86_64) is lowered into the same section. */
-                if (sec->n_sys == 0)
-                        k = section_copy_lowered((struct scmpd_filter *)f, a, sec);
-                else
+                if (sec->n_sys == 0) {
+                        bool last = true;
+                        for (size_t j = i + 1; j < n; j++)
+                                if (arch_audit_value(order[j]) == sec->audit_arch)
+                                        last = false;
+                        k = section_copy_lowered((struct scmpd_filter *)f, a, last, sec);
+                } else
                         k = lower_arch(f, a, sec);
                 if (k < 0) {
                         filter_view_done(&v);
@@ -1479,7 +1560,8 @@ int filter_view_build(const struct scmpd_filter *f, struct filter_view *ret)
                         if (vs->uncond && vs->action == s->default_action)
                                 drop = true;
                         if (drop) {
-                                free(vs->rules);
+                                if (vs->cap_rules)
+                                        free(vs->rules);
                                 continue;
                         }
                         sec->sys[w++] = *vs;
