@@ -64,9 +64,10 @@ struct gen {
         size_t len, cap;
         int err;
         struct ret_slot *rets;
-        size_t n_rets;
+        size_t n_rets, cap_rets;
+        /* What each syscall's argument checks cost, for the -E2BIG message. */
         struct contrib *contribs;
-        size_t n_contribs;
+        size_t n_contribs, cap_contribs;
         /* The seccomp_data offset the accumulator holds where the next jump executes, or
          * A_UNKNOWN: a jump to a load of that very word can skip the load. */
         uint32_t a_off;
@@ -112,12 +113,16 @@ static label gen_ret_fresh(struct gen *g, uint32_t action)
         if (g->err)
                 return l;
         if (!s) {
-                struct ret_slot *v = realloc(g->rets, (g->n_rets + 1) * sizeof(*v));
-                if (!v) {
-                        g->err = -ENOMEM;
-                        return l;
+                if (g->n_rets == g->cap_rets) {
+                        size_t cap = g->cap_rets ? 2 * g->cap_rets : 8;
+                        struct ret_slot *v = realloc(g->rets, cap * sizeof(*v));
+                        if (!v) {
+                                g->err = -ENOMEM;
+                                return l;
+                        }
+                        g->rets = v;
+                        g->cap_rets = cap;
                 }
-                g->rets = v;
                 s = &g->rets[g->n_rets++];
                 s->action = action;
         }
@@ -602,12 +607,14 @@ struct tree_ctx {
         const struct ival *iv;
         size_t n;
         const uint64_t *prefix; /* prefix[i] = sum of weights before i */
-        /* The optimal tree (NULL: greedy balanced splits), n*n entries indexed [i*n+j]. */
+        void *tables;           /* one block for the four below (NULL: greedy splits only) */
+        /* The optimal trees of the stretch [plan_lo, plan_hi] (empty: lo > hi): for [i, j]
+         * inside it, at (i - plan_lo) * DP_BAND + j - i. */
         uint64_t *cost;
         uint16_t *root;
-        uint64_t *chains;        /* the cheapest chain of [i, j], at chain_at(i, j) */
-        bool *chained;           /* [i, j] is an exception chain, at chain_at(i, j) */
-        size_t plan_lo, plan_hi; /* the stretch the tables hold (empty: lo > hi) */
+        size_t plan_lo, plan_hi;
+        uint64_t *chains; /* the cheapest chain of [i, j], at chain_at(i, j) */
+        bool *chained; /* [i, j] of the planned stretch is an exception chain, at chain_at(i, j) */
 };
 
 /* An exception chain: a stretch of one constant action with a few single numbers in it that
@@ -675,7 +682,8 @@ static bool chain_plan(const struct tree_ctx *t, size_t i, size_t j, struct chai
  * (expected comparisons under the weights above), with Knuth's bound on the root, and exception
  * chains as a third kind of node. It is solved for stretches of up to DP_BAND intervals, where
  * the shape matters; longer stretches split where the weight balances (near-optimal there, and
- * the tables stay small: n * DP_BAND entries, no matter how many intervals).
+ * the tables stay small: one stretch at a time, DP_BAND * DP_BAND entries at most, no matter how
+ * many intervals).
  */
 #define DP_BAND 48
 
@@ -740,16 +748,24 @@ static size_t chain_at(size_t i, size_t j)
 
 static int tree_plan(struct tree_ctx *t)
 {
-        size_t n = t->n;
+        size_t n = t->n, cells = (n < DP_BAND ? n : DP_BAND) * DP_BAND;
+        size_t n_chains = n * (CHAIN_SPAN - 1);
+        char *p;
 
         if (n < 2)
                 return 0;
-        t->cost = malloc(n * DP_BAND * sizeof(*t->cost));
-        t->root = malloc(n * DP_BAND * sizeof(*t->root));
-        t->chained = calloc(n * (CHAIN_SPAN - 1), sizeof(*t->chained));
-        t->chains = malloc(n * (CHAIN_SPAN - 1) * sizeof(*t->chains));
-        if (!t->cost || !t->root || !t->chained || !t->chains)
+        /* Widest elements first, so that each part is aligned. */
+        p = t->tables = malloc(cells * (sizeof(*t->cost) + sizeof(*t->root)) +
+                               n_chains * (sizeof(*t->chains) + sizeof(*t->chained)));
+        if (!p)
                 return -ENOMEM;
+        t->cost = (uint64_t *)p;
+        p += cells * sizeof(*t->cost);
+        t->chains = (uint64_t *)p;
+        p += n_chains * sizeof(*t->chains);
+        t->root = (uint16_t *)p;
+        p += cells * sizeof(*t->root);
+        t->chained = (bool *)p;
         chain_costs(t, t->chains);
         return 0;
 }
@@ -762,15 +778,16 @@ static int tree_plan(struct tree_ctx *t)
  * Row by row from the last: a stretch needs only shorter ones, which start at i (this row,
  * done) or after it (rows done). Knuth's bound keeps the root of [i, j] between those of
  * [i, j - 1] and [i + 1, j]; roots are stored relative to the stretch's start, and cost[k][j]
- * for k = i + r sits at a stride of DP_BAND - 1 from cost[i][j].
+ * for k = i + r sits at a stride of DP_BAND - 1 from cost[i][j]. The tables then hold this
+ * stretch only: gen_tree() stays inside it until it is done.
  */
 static void tree_plan_stretch(struct tree_ctx *t, size_t lo_i, size_t hi_j)
 {
         for (size_t i = hi_j + 1; i > lo_i; i--) {
                 size_t i0 = i - 1, span = hi_j - i0 + 1;
-                uint64_t *cost_i = t->cost + i0 * DP_BAND, base = t->prefix[i0];
-                uint16_t *root_i = t->root + i0 * DP_BAND;
-                const uint16_t *root_next = t->root + (i0 + 1) * DP_BAND;
+                uint64_t *cost_i = t->cost + (i0 - lo_i) * DP_BAND, base = t->prefix[i0];
+                uint16_t *root_i = t->root + (i0 - lo_i) * DP_BAND;
+                const uint16_t *root_next = root_i + DP_BAND; /* read only when span > 1 */
 
                 cost_i[0] = 0;
                 root_i[0] = 0;
@@ -796,9 +813,11 @@ static void tree_plan_stretch(struct tree_ctx *t, size_t lo_i, size_t hi_j)
                         }
                         best += t->prefix[i0 + d + 1] - base;
                         root_i[d] = (uint16_t)best_r;
-                        if (d < CHAIN_SPAN && t->chains[chain_at(i0, i0 + d)] < best) {
-                                best = t->chains[chain_at(i0, i0 + d)];
-                                t->chained[chain_at(i0, i0 + d)] = true;
+                        if (d < CHAIN_SPAN) {
+                                bool chained = t->chains[chain_at(i0, i0 + d)] < best;
+                                if (chained)
+                                        best = t->chains[chain_at(i0, i0 + d)];
+                                t->chained[chain_at(i0, i0 + d)] = chained;
                         }
                         cost_i[d] = best;
                 }
@@ -817,12 +836,16 @@ static label gen_leaf(struct tree_ctx *t, const struct ival *x)
                 return gen_ret(g, x->action);
         l = gen_sys_rules(g, t->sec, x->vs, t->v->default_action);
         if (!g->err) {
-                struct contrib *c = realloc(g->contribs, (g->n_contribs + 1) * sizeof(*c));
-                if (!c) {
-                        g->err = -ENOMEM;
-                        return l;
+                if (g->n_contribs == g->cap_contribs) {
+                        size_t cap = g->cap_contribs ? 2 * g->cap_contribs : 64;
+                        struct contrib *c = realloc(g->contribs, cap * sizeof(*c));
+                        if (!c) {
+                                g->err = -ENOMEM;
+                                return l;
+                        }
+                        g->contribs = c;
+                        g->cap_contribs = cap;
                 }
-                g->contribs = c;
                 g->contribs[g->n_contribs++] =
                         (struct contrib){ t->sec_index, x->sys_index, g->len - before };
         }
@@ -860,7 +883,7 @@ static label gen_tree(struct tree_ctx *t, size_t i, size_t j)
                 return next;
         }
         if (planned) {
-                k = i + t->root[i * DP_BAND + (j - i)];
+                k = i + t->root[(i - t->plan_lo) * DP_BAND + (j - i)];
                 goto emit;
         }
         total = t->prefix[j + 1] - t->prefix[i];
@@ -920,10 +943,7 @@ static label gen_section(struct gen *g, const struct filter_view *v, size_t inde
         } else {
                 body = gen_tree(&t, 0, n - 1);
         }
-        free(t.cost);
-        free(t.root);
-        free(t.chains);
-        free(t.chained);
+        free(t.tables);
         if (g->err)
                 return 1;
         if (label_is_ret(g, body))
@@ -1009,6 +1029,9 @@ struct flow {
         uint32_t a_word;
         struct fact f[FACTS_MAX];
 };
+
+/* compact() reuses thread_jumps()'s scratch for its indexes. */
+_Static_assert(sizeof(struct flow) >= sizeof(size_t), "scratch too small for compact()");
 
 static void flow_copy(struct flow *to, const struct flow *from)
 {
@@ -1176,13 +1199,13 @@ static size_t thread_target(const struct sock_filter *p, size_t len, size_t t, c
         return best;
 }
 
-static bool thread_pass(struct sock_filter *p, size_t len)
+/* `in`: room for len states, scratch. */
+static bool thread_pass(struct sock_filter *p, size_t len, struct flow *in)
 {
-        _cleanup_free_ struct flow *in = malloc(len * sizeof(*in));
         bool changed = false;
 
-        if (!in || len == 0)
-                return false; /* keep the program as it is */
+        if (len == 0)
+                return false;
         for (size_t i = 0; i < len; i++)
                 in[i].reached = false;
         in[0] = (struct flow){ .reached = true, .a_word = WORD_NONE };
@@ -1249,43 +1272,44 @@ static bool thread_pass(struct sock_filter *p, size_t len)
 }
 
 /* A pass sees later jumps as they were; a few passes let simplifications reach back. */
-static void thread_jumps(struct sock_filter *p, size_t len)
+static void thread_jumps(struct sock_filter *p, size_t len, struct flow *scratch)
 {
-        for (int pass = 0; pass < 4 && thread_pass(p, len); pass++)
+        for (int pass = 0; pass < 4 && thread_pass(p, len, scratch); pass++)
                 ;
 }
 
-static size_t compact(struct sock_filter *p, size_t len)
+/* `idx`: room for len indexes, scratch. */
+static size_t compact(struct sock_filter *p, size_t len, size_t *idx)
 {
-        _cleanup_free_ bool *reach = calloc(len, sizeof(bool));
-        _cleanup_free_ size_t *idx = malloc(len * sizeof(size_t));
         size_t n = 0;
 
-        if (!reach || !idx || len == 0)
-                return len; /* keep the program as it is */
-        reach[0] = true;
+        if (len == 0)
+                return len;
+        /* First 1 for "reached", then the new index (SIZE_MAX: dropped). */
+        memset(idx, 0, len * sizeof(*idx));
+        idx[0] = 1;
         for (size_t i = 0; i < len; i++) {
                 const struct sock_filter *x = &p[i];
-                if (!reach[i])
+                if (!idx[i])
                         continue;
                 if (BPF_CLASS(x->code) == BPF_RET)
                         continue;
                 if (BPF_CLASS(x->code) != BPF_JMP) {
-                        reach[i + 1] = true;
+                        idx[i + 1] = 1;
                 } else if (BPF_OP(x->code) == BPF_JA) {
-                        reach[i + 1 + x->k] = true;
+                        idx[i + 1 + x->k] = 1;
                 } else {
-                        reach[i + 1 + x->jt] = true;
-                        reach[i + 1 + x->jf] = true;
+                        idx[i + 1 + x->jt] = 1;
+                        idx[i + 1 + x->jf] = 1;
                 }
         }
         for (size_t i = 0; i < len; i++)
-                idx[i] = reach[i] ? n++ : SIZE_MAX;
+                idx[i] = idx[i] ? n++ : SIZE_MAX;
         if (n == len)
                 return len;
         for (size_t i = 0; i < len; i++) {
                 struct sock_filter x = p[i];
-                if (!reach[i])
+                if (idx[i] == SIZE_MAX)
                         continue;
                 if (BPF_CLASS(x.code) == BPF_JMP) {
                         if (BPF_OP(x.code) == BPF_JA) {
@@ -1330,17 +1354,18 @@ int gen_bpf_generate(struct scmpd_filter *f, void **ret_insns, size_t *ret_count
         }
         k = g.err;
         if (k == 0) {
-                /* Back to front into execution order, then drop what no path reaches. */
-                struct sock_filter *tmp = malloc(g.len * sizeof(*tmp));
-                if (!tmp) {
-                        k = -ENOMEM;
-                } else {
-                        for (size_t i = 0; i < g.len; i++)
-                                tmp[i] = g.buf[g.len - 1 - i];
-                        free(g.buf);
-                        g.buf = tmp;
-                        thread_jumps(g.buf, g.len);
-                        g.len = compact(g.buf, g.len);
+                /* Back to front into execution order, then thread jumps and drop what no path
+                 * reaches (both need scratch; without it the program stays as it is). */
+                _cleanup_free_ struct flow *scratch = malloc(g.len * sizeof(*scratch));
+
+                for (size_t i = 0; i < g.len / 2; i++) {
+                        struct sock_filter x = g.buf[i];
+                        g.buf[i] = g.buf[g.len - 1 - i];
+                        g.buf[g.len - 1 - i] = x;
+                }
+                if (scratch) {
+                        thread_jumps(g.buf, g.len, scratch);
+                        g.len = compact(g.buf, g.len, (size_t *)scratch);
                 }
         }
         if (k == 0 && g.len > BPF_MAXINSNS) {
