@@ -587,36 +587,19 @@ static int mux_of(const struct scmpd_arch *arch, int nr, int *ret_mux_nr, uint32
         return 1;
 }
 
-/* Check that a rule can be placed on one arch; 0 or a negative errno. */
-static int rule_check_arch(const struct filter_rule *r, const struct scmpd_arch *arch)
-{
-        int nr, mux_nr, k;
-        uint32_t call;
-
-        k = syscall_on_arch(arch, r->syscall, &nr);
-        if (k < 0)
-                return k;
-        if (mux_of(arch, nr, &mux_nr, &call) > 0) {
-                if ((r->flags & SCMPD_RULE_EXACT) && r->n > 0)
-                        return -EINVAL;
-                return 0;
-        }
-        if (nr < -1 && (r->flags & SCMPD_RULE_EXACT))
-                return -EDOM;
-        return 0;
-}
-
 static int lowered_ensure(struct scmpd_filter *f);
 /* Where a rule lands on an arch: up to two (number, lowered rule) targets. */
 struct rule_target {
         int nr;
+        size_t at; /* a dry run found the number's entry at sys[at] (SIZE_MAX: none yet) */
         struct view_rule vr;
 };
 
-static size_t rule_targets(const struct filter_rule *r, const struct scmpd_arg_cmp *cmps,
-                           const struct scmpd_arch *arch, size_t origin, struct rule_target out[2]);
-static int lowered_apply(struct scmpd_filter *f, size_t arch_pos, const struct rule_target *t,
-                         size_t nt, bool dry_run);
+static int rule_targets(const struct filter_rule *r, const struct scmpd_arg_cmp *cmps,
+                        const struct scmpd_arch *arch, size_t origin, bool strict,
+                        struct rule_target out[2]);
+static int lowered_apply(struct scmpd_filter *f, size_t arch_pos, struct rule_target *t, size_t nt,
+                         bool dry_run);
 
 /* Append a rule and its r->n comparisons (which go to the pool; r->cmp_at is set here). */
 static int state_push_rule(struct filter_state *s, struct filter_rule r,
@@ -696,9 +679,10 @@ _public_ int scmpd_filter_rule_add(struct scmpd_filter *f, uint32_t action, int 
                 }
 
         for (size_t i = 0; i < f->s.n_arches; i++) {
-                k = rule_check_arch(&r, f->s.arches[i]);
+                k = rule_targets(&r, sorted, f->s.arches[i], f->s.n_rules, true, targets[i]);
                 if (k < 0)
                         return k;
+                n_targets[i] = (size_t)k;
         }
 
         /* Overlaps are decided at add time, per arch, as libseccomp decides them (filter.h). */
@@ -706,7 +690,6 @@ _public_ int scmpd_filter_rule_add(struct scmpd_filter *f, uint32_t action, int 
         if (k < 0)
                 return k;
         for (size_t i = 0; i < f->s.n_arches; i++) {
-                n_targets[i] = rule_targets(&r, sorted, f->s.arches[i], f->s.n_rules, targets[i]);
                 k = lowered_apply(f, i, targets[i], n_targets[i], true);
                 if (k < 0)
                         return k;
@@ -1152,22 +1135,35 @@ static int view_sys_insert(struct view_sys *vs, const struct view_rule *vr, bool
         return 0;
 }
 
-/* `cmps`: the rule's r->n comparisons. */
-static size_t rule_targets(const struct filter_rule *r, const struct scmpd_arg_cmp *cmps,
-                           const struct scmpd_arch *arch, size_t origin, struct rule_target out[2])
+/*
+ * The targets of a rule (`cmps`: its r->n comparisons) on one arch: how many. With `strict`
+ * (rule_add), a rule the arch cannot take is refused with a negative errno: -EFAULT for a
+ * syscall unknown there, -EINVAL for an exact rule with comparisons on a multiplexed syscall,
+ * -EDOM for an exact rule on a syscall the arch lacks. Otherwise such a rule lands where it can.
+ */
+static int rule_targets(const struct filter_rule *r, const struct scmpd_arg_cmp *cmps,
+                        const struct scmpd_arch *arch, size_t origin, bool strict,
+                        struct rule_target out[2])
 {
-        int nr, mux_nr;
+        bool exact = strict && (r->flags & SCMPD_RULE_EXACT);
+        int nr, mux_nr, k, n = 0;
         uint32_t call;
-        size_t n = 0;
 
-        if (syscall_on_arch(arch, r->syscall, &nr) < 0)
-                return 0;
+        k = syscall_on_arch(arch, r->syscall, &nr);
+        if (k < 0)
+                return strict ? k : 0;
         if (mux_of(arch, nr, &mux_nr, &call) > 0) {
+                if (exact && r->n > 0)
+                        return -EINVAL;
                 out[n].nr = mux_nr;
+                out[n].at = SIZE_MAX;
                 view_rule_make(r, cmps, arch->word_bits, (int)call, origin, &out[n++].vr);
+        } else if (exact && nr < -1) {
+                return -EDOM;
         }
         if (nr >= -1) {
                 out[n].nr = nr;
+                out[n].at = SIZE_MAX;
                 view_rule_make(r, cmps, arch->word_bits, -1, origin, &out[n++].vr);
         }
         return n;
@@ -1184,12 +1180,12 @@ static int lower_arch(const struct scmpd_filter *f, const struct scmpd_arch *arc
         for (size_t i = 0; i < s->n_rules; i++) {
                 const struct filter_rule *r = &s->rules[i];
                 struct rule_target t[2];
-                size_t nt;
+                int nt;
 
                 if (r->arch_mask && !(r->arch_mask & bit))
                         continue;
-                nt = rule_targets(r, r->n ? &s->cmps[r->cmp_at] : NULL, arch, i, t);
-                for (size_t j = 0; j < nt; j++) {
+                nt = rule_targets(r, r->n ? &s->cmps[r->cmp_at] : NULL, arch, i, false, t);
+                for (int j = 0; j < nt; j++) {
                         struct view_sys *vs = section_sys(sec, (uint32_t)t[j].nr, &oom);
                         if (!vs)
                                 return -ENOMEM;
@@ -1255,9 +1251,11 @@ static int lowered_ensure(struct scmpd_filter *f)
         return 0;
 }
 
-/* Insert a rule's targets (dry run: would it be accepted?) into one arch's lowered rules. */
-static int lowered_apply(struct scmpd_filter *f, size_t arch_pos, const struct rule_target *t,
-                         size_t nt, bool dry_run)
+/* Insert a rule's targets (dry run: would it be accepted?) into one arch's lowered rules. The dry
+ * run notes where it found each number's entry (entries never move to another index), so that
+ * the insertion need not look for it again. */
+static int lowered_apply(struct scmpd_filter *f, size_t arch_pos, struct rule_target *t, size_t nt,
+                         bool dry_run)
 {
         const struct scmpd_arch *arch = f->s.arches[arch_pos];
         struct view_section *sec = &f->lowered[arch_pos];
@@ -1271,8 +1269,12 @@ static int lowered_apply(struct scmpd_filter *f, size_t arch_pos, const struct r
                         vs = section_find(sec, (uint32_t)t[j].nr);
                         if (!vs)
                                 continue; /* nothing there yet: accepted */
+                        t[j].at = (size_t)(vs - sec->sys);
                 } else {
-                        vs = section_sys(sec, (uint32_t)t[j].nr, &oom);
+                        if (t[j].at != SIZE_MAX)
+                                vs = &sec->sys[t[j].at];
+                        else
+                                vs = section_sys(sec, (uint32_t)t[j].nr, &oom);
                         if (!vs)
                                 return -ENOMEM;
                         vs->name_arch = arch;
