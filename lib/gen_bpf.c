@@ -522,20 +522,6 @@ static int section_real_nrs(const struct view_section *sec, uint32_t **ret, size
         return 0;
 }
 
-static size_t count_below(const uint32_t *v, size_t n, uint64_t x)
-{
-        size_t lo = 0, hi = n;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                if (v[mid] < x)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return lo;
-}
-
 static int section_intervals(const struct filter_view *v, const struct view_section *sec,
                              struct ival **ret, size_t *ret_n)
 {
@@ -586,10 +572,12 @@ static int section_intervals(const struct filter_view *v, const struct view_sect
         }
 
         /* Weights: the real syscalls an interval holds (what a uniformly chosen syscall hits),
-         * a floor of one, and priorities as a boost for the syscall they name. */
-        for (size_t i = 0; i < n; i++) {
-                size_t c = count_below(real, n_real, (uint64_t)iv[i].hi + 1) -
-                           count_below(real, n_real, iv[i].lo);
+         * a floor of one, and priorities as a boost for the syscall they name. The intervals
+         * cover the number line in order, so one sweep over the sorted numbers counts them. */
+        for (size_t i = 0, r = 0; i < n; i++) {
+                size_t c = 0;
+                for (; r < n_real && real[r] <= iv[i].hi; r++)
+                        c++;
                 iv[i].weight = 16 * (uint64_t)c + 1;
                 if (iv[i].lo == iv[i].hi)
                         iv[i].weight += 16 * (uint64_t)iv[i].priority;
