@@ -63,7 +63,7 @@ struct scmpd_filter {
         char *error;
         /* The rules as each arch of s.arches sees them (index by position), kept up to date by
          * rule_add so that overlap checks cost one insertion; NULL when it must be rebuilt
-         * (after any change other than adding a rule). */
+         * (after any change other than adding a rule, and after a view took it over). */
         struct view_section *lowered;
 };
 
@@ -91,9 +91,6 @@ struct view_sys {
         size_t n_rules;
         struct view_rule *rules; /* in precedence order; first match wins, else default */
         int name_nr;             /* the number to name it by in text output */
-        /* rules is an array of its own with room for cap_rules; 0: rules is NULL or lies in
-         * the section's rules_block (a copy for a view), and growing it copies it out. */
-        uint32_t cap_rules;
         const struct scmpd_arch *name_arch;
 };
 
@@ -108,7 +105,6 @@ struct view_section {
         uint32_t bad_lo, bad_hi;
         size_t n_sys;
         struct view_sys *sys; /* sorted by nr, unique (while lowering: in insertion order) */
-        struct view_rule *rules_block; /* the rules of entries copied into a view, at once */
         /* While lowering (the rule_add cache, and a view being built): an open-addressing hash
          * of nr to sys index + 1 (0: empty), hash_cap slots (a power of two); NULL in views. */
         uint32_t *hash;

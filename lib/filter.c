@@ -1093,11 +1093,9 @@ static int view_sys_insert(struct view_sys *vs, const struct view_rule *vr, bool
                         return 0;
                 vs->uncond = true;
                 vs->action = vr->action;
-                if (vs->cap_rules)
-                        free(vs->rules);
+                free(vs->rules);
                 vs->rules = NULL;
                 vs->n_rules = 0;
-                vs->cap_rules = 0;
                 return 0;
         }
         for (size_t i = 0; i < vs->n_rules; i++) {
@@ -1118,18 +1116,11 @@ static int view_sys_insert(struct view_sys *vs, const struct view_rule *vr, bool
                 if (!view_prefix(vr, &vs->rules[i]))
                         vs->rules[w++] = vs->rules[i];
         vs->n_rules = w;
-        if (vs->n_rules >= vs->cap_rules) {
-                size_t cap = vs->n_rules ? 2 * vs->n_rules : 1;
-
-                if (cap > UINT32_MAX)
-                        return -ENOMEM;
-                v = vs->cap_rules ? realloc(vs->rules, cap * sizeof(*v)) : malloc(cap * sizeof(*v));
+        if (array_full(vs->n_rules)) {
+                v = realloc(vs->rules, (vs->n_rules ? 2 * vs->n_rules : 1) * sizeof(*v));
                 if (!v)
                         return -ENOMEM;
-                if (!vs->cap_rules && vs->n_rules)
-                        memcpy(v, vs->rules, vs->n_rules * sizeof(*v));
                 vs->rules = v;
-                vs->cap_rules = (uint32_t)cap;
         }
         vs->rules[vs->n_rules++] = *vr;
         return 0;
@@ -1210,14 +1201,11 @@ static int lower_arch(const struct scmpd_filter *f, const struct scmpd_arch *arc
 static void section_done(struct view_section *sec)
 {
         for (size_t j = 0; j < sec->n_sys; j++)
-                if (sec->sys[j].cap_rules)
-                        free(sec->sys[j].rules);
+                free(sec->sys[j].rules);
         free(sec->sys);
         free(sec->hash);
-        free(sec->rules_block);
         sec->sys = NULL;
         sec->hash = NULL;
-        sec->rules_block = NULL;
         sec->hash_cap = 0;
         sec->n_sys = 0;
 }
@@ -1294,14 +1282,6 @@ void filter_view_done(struct filter_view *v)
         v->n_sections = 0;
 }
 
-static size_t pow2_at_least(size_t n)
-{
-        size_t c = 1;
-        while (c < n)
-                c *= 2;
-        return c;
-}
-
 static void section_priorities(const struct filter_state *s, const struct scmpd_arch *arch,
                                struct view_section *sec)
 {
@@ -1343,19 +1323,74 @@ static uint64_t *keys_sort(uint64_t *keys, uint64_t *tmp, size_t n)
         return keys;
 }
 
-/* Copy one arch's lowered rules (the rule_add cache; the cache is a memo, so a const filter may
- * fill it) into an empty section of a view, all their rules in one block. `last`: no other arch
- * will be lowered into the section, and the entries are put in order of number (else they keep
- * the cache's order, with a hash, as lower_arch() and section_flatten() want them). */
-static int section_copy_lowered(struct scmpd_filter *f, const struct scmpd_arch *arch, bool last,
+/* Put a section's entries in order of number, in place. */
+static int section_sort(struct view_section *sec)
+{
+        _cleanup_free_ uint64_t *keys = NULL;
+        size_t n = sec->n_sys;
+        uint64_t *order;
+        bool sorted = true;
+
+        for (size_t i = 1; i < n && sorted; i++)
+                sorted = sec->sys[i - 1].nr < sec->sys[i].nr;
+        if (sorted)
+                return 0;
+        keys = malloc(2 * n * sizeof(*keys));
+        if (!keys)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                keys[i] = (uint64_t)sec->sys[i].nr << 32 | i;
+        order = keys_sort(keys, keys + n, n);
+        /* Entry j takes the one at position (uint32_t)order[j]: follow each cycle of that
+         * permutation, marking the keys done (UINT64_MAX: no position is that large). */
+        for (size_t i = 0; i < n; i++) {
+                struct view_sys first;
+
+                if (order[i] == UINT64_MAX)
+                        continue;
+                first = sec->sys[i];
+                for (size_t j = i;;) {
+                        size_t from = (uint32_t)order[j];
+
+                        order[j] = UINT64_MAX;
+                        if (from == i) {
+                                sec->sys[j] = first;
+                                break;
+                        }
+                        sec->sys[j] = sec->sys[from];
+                        j = from;
+                }
+        }
+        return 0;
+}
+
+/* Sort a section's sys array by number and drop the hash, as views keep it. */
+static int section_flatten(struct view_section *sec)
+{
+        int k;
+
+        if (!sec->hash)
+                return 0;
+        k = section_sort(sec);
+        if (k < 0)
+                return k;
+        free(sec->hash);
+        sec->hash = NULL;
+        sec->hash_cap = 0;
+        return 0;
+}
+
+/*
+ * Move one arch's lowered rules (the rule_add cache; the cache is a memo, so a const filter may
+ * fill it, and must drop it after) into an empty section of a view, instead of copying them: a
+ * filter is usually exported once, after its last rule, and a rule added later rebuilds the
+ * cache. `last`: no other arch will be lowered into the section, which is then put in order of
+ * number (else it keeps the cache's order and hash, as lower_arch() and section_flatten() want).
+ */
+static int section_take_lowered(struct scmpd_filter *f, const struct scmpd_arch *arch, bool last,
                                 struct view_section *sec)
 {
-        const struct view_section *from = NULL;
-        _cleanup_free_ uint64_t *keys = NULL;
-        const uint64_t *order = NULL;
-        struct view_rule *next;
-        size_t n, n_rules = 0;
-        bool sorted = true;
+        struct view_section *from = NULL;
         int k;
 
         k = lowered_ensure(f);
@@ -1366,88 +1401,20 @@ static int section_copy_lowered(struct scmpd_filter *f, const struct scmpd_arch 
                         from = &f->lowered[i];
         if (!from)
                 return -EINVAL;
-        n = from->n_sys;
-        if (n == 0)
-                return 0;
-        for (size_t i = 0; i < n; i++) {
-                n_rules += from->sys[i].n_rules;
-                if (last && i > 0 && from->sys[i - 1].nr > from->sys[i].nr)
-                        sorted = false;
-        }
-        /* A capacity of the next power of two: a second arch of this section (x32 next to
-         * x86_64) may still be lowered into it (section_sys()). */
-        sec->sys = malloc(pow2_at_least(n) * sizeof(*sec->sys));
-        if (!sec->sys)
-                return -ENOMEM;
-        if (n_rules) {
-                sec->rules_block = malloc(n_rules * sizeof(*sec->rules_block));
-                if (!sec->rules_block)
-                        return -ENOMEM;
-        }
-        if (!sorted) {
-                keys = malloc(2 * n * sizeof(*keys));
-                if (!keys)
-                        return -ENOMEM;
-                for (size_t i = 0; i < n; i++)
-                        keys[i] = (uint64_t)from->sys[i].nr << 32 | i;
-                order = keys_sort(keys, keys + n, n);
-        }
-        next = sec->rules_block;
-        for (size_t i = 0; i < n; i++) {
-                const struct view_sys *x = &from->sys[order ? (uint32_t)order[i] : i];
-                struct view_sys *y = &sec->sys[i];
-
-                *y = *x;
-                y->priority = 0;
-                y->cap_rules = 0;
-                y->rules = NULL;
-                if (x->n_rules) {
-                        y->rules = next;
-                        memcpy(next, x->rules, x->n_rules * sizeof(*next));
-                        next += x->n_rules;
-                }
-        }
-        sec->n_sys = n;
-        /* Without a hash, section_find() takes the entries as sorted. */
-        if (!last) {
-                k = section_hash_grow(sec, n);
+        sec->sys = steal_ptr(&from->sys);
+        sec->hash = steal_ptr(&from->hash);
+        sec->n_sys = from->n_sys;
+        sec->hash_cap = from->hash_cap;
+        from->n_sys = 0;
+        from->hash_cap = 0;
+        for (size_t i = 0; i < sec->n_sys; i++)
+                sec->sys[i].priority = 0;
+        if (last) {
+                k = section_flatten(sec);
                 if (k < 0)
                         return k;
         }
         section_priorities(&f->s, arch, sec);
-        return 0;
-}
-
-/* Sort a section's sys array by number and drop the hash, as views keep it. */
-static int section_flatten(struct view_section *sec)
-{
-        size_t n = sec->n_sys;
-        bool sorted = true;
-
-        if (!sec->hash)
-                return 0;
-        for (size_t i = 1; i < n && sorted; i++)
-                sorted = sec->sys[i - 1].nr < sec->sys[i].nr;
-        if (!sorted) {
-                _cleanup_free_ uint64_t *keys = malloc(2 * n * sizeof(*keys));
-                struct view_sys *v = malloc(n * sizeof(*v));
-                uint64_t *sorted_keys;
-
-                if (!keys || !v) {
-                        free(v);
-                        return -ENOMEM;
-                }
-                for (size_t i = 0; i < n; i++)
-                        keys[i] = (uint64_t)sec->sys[i].nr << 32 | i;
-                sorted_keys = keys_sort(keys, keys + n, n);
-                for (size_t i = 0; i < n; i++)
-                        v[i] = sec->sys[(uint32_t)sorted_keys[i]];
-                free(sec->sys);
-                sec->sys = v;
-        }
-        free(sec->hash);
-        sec->hash = NULL;
-        sec->hash_cap = 0;
         return 0;
 }
 
@@ -1459,7 +1426,7 @@ int filter_view_build(const struct scmpd_filter *f, struct filter_view *ret)
                                  .badarch_action = s->badarch_action };
         const struct scmpd_arch *order[FILTER_ARCH_MAX];
         size_t n = 0;
-        int k;
+        int k = 0;
 
         /* Sections: the native arch first, then by kernel arch value, so the output does not
          * depend on the order arches were added in. */
@@ -1500,20 +1467,24 @@ int filter_view_build(const struct scmpd_filter *f, struct filter_view *ret)
                 sec->arches[sec->n_arches++] = a;
                 if (a->word_bits > sec->word_bits)
                         sec->word_bits = a->word_bits;
-                /* The first arch of a section copies the rules rule_add already lowered; a second
+                /* The first arch of a section takes the rules rule_add already lowered; a second
                  * one (x32 next to x86_64) is lowered into the same section. */
                 if (sec->n_sys == 0) {
                         bool last = true;
                         for (size_t j = i + 1; j < n; j++)
                                 if (arch_audit_value(order[j]) == sec->audit_arch)
                                         last = false;
-                        k = section_copy_lowered((struct scmpd_filter *)f, a, last, sec);
+                        k = section_take_lowered((struct scmpd_filter *)f, a, last, sec);
                 } else
                         k = lower_arch(f, a, sec);
-                if (k < 0) {
-                        filter_view_done(&v);
-                        return k;
-                }
+                if (k < 0)
+                        break;
+        }
+        /* The view took (some of) the cache. */
+        lowered_drop((struct scmpd_filter *)f);
+        if (k < 0) {
+                filter_view_done(&v);
+                return k;
         }
 
         for (size_t i = 0; i < v.n_sections; i++) {
@@ -1562,8 +1533,7 @@ int filter_view_build(const struct scmpd_filter *f, struct filter_view *ret)
                         if (vs->uncond && vs->action == s->default_action)
                                 drop = true;
                         if (drop) {
-                                if (vs->cap_rules)
-                                        free(vs->rules);
+                                free(vs->rules);
                                 continue;
                         }
                         sec->sys[w++] = *vs;

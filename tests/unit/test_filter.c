@@ -445,6 +445,55 @@ static void test_deterministic(void **state)
         free(first);
 }
 
+/* Exporting hands the rule_add cache over to the generator: rules added afterwards meet the same
+ * overlap checks, and the program is the one of a filter that was not exported in between. */
+static void test_export_then_add(void **state)
+{
+        struct scmpd_filter *f[2] = { new_filter(ERRNO_ACT(1)), new_filter(ERRNO_ACT(1)) };
+        struct scmpd_arg_cmp eq = { .arg = 0, .op = SCMPD_CMP_EQ, .datum_a = 3 };
+        struct scmpd_arg_cmp two[2] = { eq, { .arg = 1, .op = SCMPD_CMP_GT, .datum_a = 7 } };
+        void *prog[2] = { NULL, NULL };
+        size_t len[2] = { 0, 0 };
+
+        for (int i = 0; i < 2; i++) {
+                /* x32 shares a section with x86_64: one of them is lowered into the other's. */
+                assert_int_equal(scmpd_filter_arch_add(f[i], scmpd_arch_by_name("x32")->token), 0);
+                assert_int_equal(scmpd_filter_arch_add(f[i], scmpd_arch_by_name("x86")->token), 0);
+                assert_int_equal(
+                        scmpd_filter_rule_add(f[i], SCMPD_ACT_ALLOW, nr_of("read"), 0, 1, &eq), 0);
+                assert_int_equal(
+                        scmpd_filter_rule_add(f[i], SCMPD_ACT_TRAP, nr_of("write"), 0, 0, NULL), 0);
+        }
+        assert_int_equal(scmpd_filter_export_bpf_mem(f[0], &prog[0], &len[0]), 0);
+        free(prog[0]);
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(
+                        scmpd_filter_rule_add(f[i], ERRNO_ACT(2), nr_of("read"), 0, 1, &eq),
+                        -EEXIST);
+                assert_int_equal(
+                        scmpd_filter_rule_add(f[i], SCMPD_ACT_ALLOW, nr_of("read"), 0, 2, two),
+                        0); /* absorbed */
+                assert_int_equal(
+                        scmpd_filter_rule_add(f[i], SCMPD_ACT_ALLOW, nr_of("close"), 0, 2, two), 0);
+                /* A prefix of a rule with another action. */
+                assert_int_equal(
+                        scmpd_filter_rule_add(f[i], SCMPD_ACT_LOG, nr_of("close"), 0, 1, &eq),
+                        -EEXIST);
+                assert_int_equal(
+                        scmpd_filter_rule_add(f[i], SCMPD_ACT_LOG, nr_of("read"), 0, 0, NULL), 0);
+                assert_int_equal(scmpd_filter_export_bpf_mem(f[i], &prog[i], &len[i]), 0);
+        }
+        assert_int_equal(len[0], len[1]);
+        assert_memory_equal(prog[0], prog[1], len[0] * 8);
+        assert_int_equal(decide(f[0], "x86_64", "read", 0, 0), SCMPD_ACT_LOG);
+        assert_int_equal(decide(f[0], "x86_64", "close", 3, 8), SCMPD_ACT_ALLOW);
+        assert_int_equal(decide(f[0], "x86_64", "close", 3, 7), ERRNO_ACT(1));
+        for (int i = 0; i < 2; i++) {
+                free(prog[i]);
+                scmpd_filter_free(f[i]);
+        }
+}
+
 static void test_too_big(void **state)
 {
         struct scmpd_filter *f = new_filter(SCMPD_ACT_ALLOW);
@@ -584,7 +633,7 @@ int main(void)
                 cmocka_unit_test(test_export),          cmocka_unit_test(test_deterministic),
                 cmocka_unit_test(test_too_big),         cmocka_unit_test(test_cacheable_everywhere),
                 cmocka_unit_test(test_priority),        cmocka_unit_test(test_export_order),
-                cmocka_unit_test(test_kernel_probes),
+                cmocka_unit_test(test_kernel_probes),   cmocka_unit_test(test_export_then_add),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
