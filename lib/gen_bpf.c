@@ -1010,20 +1010,29 @@ struct fact {
         bool holds;
 };
 
-/* Only the first n facts are meaningful (and copied). */
+/* Only the first n facts are meaningful (and copied). They live apart, at f (room for
+ * FACTS_MAX), so that the states of the many instructions without facts stay small. */
 struct flow {
         bool reached;
         uint8_t n;
         uint32_t a_word;
-        struct fact f[FACTS_MAX];
+        struct fact *f;
 };
+
+/* Scratch for jump threading: len states, then FACTS_MAX facts for each. */
+#define THREAD_SCRATCH_SIZE(len) ((len) * (sizeof(struct flow) + FACTS_MAX * sizeof(struct fact)))
 
 /* compact() reuses thread_jumps()'s scratch for its indexes. */
 _Static_assert(sizeof(struct flow) >= sizeof(size_t), "scratch too small for compact()");
 
+/* Everything but where the facts live. */
 static void flow_copy(struct flow *to, const struct flow *from)
 {
-        memcpy(to, from, offsetof(struct flow, f) + from->n * sizeof(from->f[0]));
+        to->reached = from->reached;
+        to->n = from->n;
+        to->a_word = from->a_word;
+        for (uint8_t i = 0; i < from->n; i++)
+                to->f[i] = from->f[i];
 }
 
 static bool fact_eq(const struct fact *a, const struct fact *b)
@@ -1187,7 +1196,7 @@ static size_t thread_target(const struct sock_filter *p, size_t len, size_t t, c
         return best;
 }
 
-/* `in`: room for len states, scratch. */
+/* `in`: len states, each with room for its facts. */
 static bool thread_pass(struct sock_filter *p, size_t len, struct flow *in)
 {
         bool changed = false;
@@ -1196,7 +1205,9 @@ static bool thread_pass(struct sock_filter *p, size_t len, struct flow *in)
                 return false;
         for (size_t i = 0; i < len; i++)
                 in[i].reached = false;
-        in[0] = (struct flow){ .reached = true, .a_word = WORD_NONE };
+        in[0].reached = true;
+        in[0].n = 0;
+        in[0].a_word = WORD_NONE;
         /* in[i] is read only when instruction i is visited (all jumps go forward), so it is
          * updated in place there. */
         for (size_t i = 0; i < len; i++) {
@@ -1222,7 +1233,8 @@ static bool thread_pass(struct sock_filter *p, size_t len, struct flow *in)
                 for (int edge = 1; edge >= 0; edge--) {
                         size_t t = i + 1 + (edge ? x->jt : x->jf), n;
                         const struct flow *e = s;
-                        struct flow full;
+                        struct fact full_f[FACTS_MAX];
+                        struct flow full = { .f = full_f };
                         bool pushed = false;
 
                         /* Facts about the number and the arch are left out: the search over
@@ -1259,10 +1271,16 @@ static bool thread_pass(struct sock_filter *p, size_t len, struct flow *in)
         return changed;
 }
 
-/* A pass sees later jumps as they were; a few passes let simplifications reach back. */
-static void thread_jumps(struct sock_filter *p, size_t len, struct flow *scratch)
+/* A pass sees later jumps as they were; a few passes let simplifications reach back. `scratch`:
+ * THREAD_SCRATCH_SIZE(len) bytes. */
+static void thread_jumps(struct sock_filter *p, size_t len, void *scratch)
 {
-        for (int pass = 0; pass < 4 && thread_pass(p, len, scratch); pass++)
+        struct flow *in = scratch;
+        struct fact *facts = (struct fact *)(in + len);
+
+        for (size_t i = 0; i < len; i++)
+                in[i].f = facts + i * FACTS_MAX;
+        for (int pass = 0; pass < 4 && thread_pass(p, len, in); pass++)
                 ;
 }
 
@@ -1344,7 +1362,7 @@ int gen_bpf_generate(struct scmpd_filter *f, void **ret_insns, size_t *ret_count
         if (k == 0) {
                 /* Back to front into execution order, then thread jumps and drop what no path
                  * reaches (both need scratch; without it the program stays as it is). */
-                _cleanup_free_ struct flow *scratch = malloc(g.len * sizeof(*scratch));
+                _cleanup_free_ void *scratch = malloc(THREAD_SCRATCH_SIZE(g.len));
 
                 for (size_t i = 0; i < g.len / 2; i++) {
                         struct sock_filter x = g.buf[i];
