@@ -83,14 +83,15 @@ struct view_rule {
         size_t origin; /* index of the API rule, for error messages */
 };
 
+/* Fields ordered so that an entry packs into 40 bytes. */
 struct view_sys {
         uint32_t nr;
-        bool uncond; /* decided by `action` whatever the arguments */
         uint32_t action;
+        int name_nr; /* the number to name it by in text output */
+        bool uncond; /* decided by `action` whatever the arguments */
         uint8_t priority;
         size_t n_rules;
         struct view_rule *rules; /* in precedence order; first match wins, else default */
-        int name_nr;             /* the number to name it by in text output */
         const struct scmpd_arch *name_arch;
 };
 

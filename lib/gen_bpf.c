@@ -451,14 +451,14 @@ static label gen_sys_rules(struct gen *g, const struct view_section *sec, const 
         return next;
 }
 
+/* Fields ordered so that an interval packs into 32 bytes. */
 struct ival {
         uint32_t lo, hi;
-        bool is_sys;
         uint32_t action;
-        const struct view_sys *vs;
-        size_t sys_index;
-        uint64_t weight;
+        bool is_sys;
         uint8_t priority; /* of the one syscall an unconditional single-number interval is */
+        const struct view_sys *vs; /* is_sys: the syscall, in the section's sys array */
+        uint64_t weight;
 };
 
 static int ival_push(struct ival **v, size_t *n, size_t *cap, struct ival x)
@@ -550,7 +550,6 @@ static int section_intervals(const struct filter_view *v, const struct view_sect
                         } else {
                                 x.is_sys = true;
                                 x.vs = vs;
-                                x.sys_index = j;
                         }
                         j++;
                 } else {
@@ -835,7 +834,8 @@ static label gen_leaf(struct tree_ctx *t, const struct ival *x)
                         g->cap_contribs = cap;
                 }
                 g->contribs[g->n_contribs++] =
-                        (struct contrib){ t->sec_index, x->sys_index, g->len - before };
+                        (struct contrib){ t->sec_index, (size_t)(x->vs - t->sec->sys),
+                                          g->len - before };
         }
         return l;
 }
