@@ -180,9 +180,18 @@ static void die(const char *what, int err)
         exit(2);
 }
 
+/* In a child: die with the parent, also when it died before the request took effect (an
+ * orphan of a killed load would otherwise loop on and hold the load's output pipes open). */
+static void die_with_parent(pid_t parent)
+{
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+                _exit(0);
+}
+
 static pid_t spawn(void)
 {
-        pid_t pid;
+        pid_t parent = getpid(), pid;
 
         if (n_children >= MAX_CHILDREN)
                 die("too many children", E2BIG);
@@ -191,7 +200,7 @@ static pid_t spawn(void)
                 die("fork", errno);
         if (pid == 0) {
                 n_children = 0;
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                die_with_parent(parent);
         } else {
                 children[n_children++] = pid;
         }
@@ -372,6 +381,7 @@ static void churner(const struct class *c, unsigned calls, unsigned kill_every, 
 {
         uint64_t gap = max_rate > 0 ? (uint64_t)(1e9 / max_rate) : 0, next = now_ns();
         unsigned seq = 0, seed = (unsigned)getpid();
+        pid_t self = getpid();
 
         while (!atomic_load_explicit(&sh->stop, memory_order_relaxed)) {
                 bool kill_it = kill_every && ++seq % kill_every == 0;
@@ -382,7 +392,7 @@ static void churner(const struct class *c, unsigned calls, unsigned kill_every, 
                         continue;
                 }
                 if (pid == 0) {
-                        prctl(PR_SET_PDEATHSIG, SIGKILL);
+                        die_with_parent(self);
                         churn_target(c, calls, kill_it);
                 }
                 if (kill_it) {

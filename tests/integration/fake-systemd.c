@@ -127,7 +127,6 @@ static int child_main(int idx, const char *sock, bool plain)
         struct scmpd_handoff_info info = { .metadata = "restart", .id = id };
         int fd, r;
 
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
         snprintf(id, sizeof(id), "c-%d", idx);
         info.pid = getpid();
         fd = install_filter();
@@ -163,12 +162,22 @@ static int child_main(int idx, const char *sock, bool plain)
         return 0;
 }
 
+/* In a child: die with the parent, also when it died before the request took effect. */
+static void die_with_parent(pid_t parent)
+{
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+                _exit(0);
+}
+
 static pid_t spawn_child(int idx, const char *sock, bool plain)
 {
-        pid_t pid = fork();
+        pid_t parent = getpid(), pid = fork();
 
-        if (pid == 0)
+        if (pid == 0) {
+                die_with_parent(parent);
                 _exit(child_main(idx, sock, plain));
+        }
         return pid;
 }
 
@@ -399,7 +408,7 @@ struct scmpd_run {
 static pid_t spawn_scmpd(const struct scmpd_run *run, unsigned *ret_listeners_passed)
 {
         unsigned listeners = 0;
-        pid_t pid;
+        pid_t parent = getpid(), pid;
 
         for (size_t i = 0; i < n_store; i++)
                 listeners += store[i].name[0] == 'l' && store[i].name[1] == '-';
@@ -415,7 +424,7 @@ static pid_t spawn_scmpd(const struct scmpd_run *run, unsigned *ret_listeners_pa
         int logfd;
 
         setpgid(0, 0);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        die_with_parent(parent);
         names[0] = 0;
         if (run->notify_path) {
                 tmp[n++] = fcntl(run->handoff_fd, F_DUPFD, 3 + STORE_MAX + 8);
@@ -814,7 +823,7 @@ static int mode_facts(void)
 {
         struct seccomp_notif *slot;
         int sp[2], lfd, mfd, st;
-        pid_t t, r;
+        pid_t t, r, parent = getpid();
 
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
                 return 1;
@@ -823,7 +832,7 @@ static int mode_facts(void)
                 int fd;
                 long v;
 
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                die_with_parent(parent);
                 fd = install_filter();
                 if (fd < 0 ||
                     scmpd_handoff_send(sp[1], fd, &(struct scmpd_handoff_info){ .pid = getpid() }) <

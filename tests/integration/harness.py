@@ -18,6 +18,7 @@ def check(cond, what):
     print(("ok    " if cond else "FAIL  ") + what, flush=True)
     if not cond:
         failures.append(what)
+    return cond
 
 
 class Daemon:
@@ -27,7 +28,7 @@ class Daemon:
         self.handoff = os.path.join(self.dir, "h.sock")
         self.control = os.path.join(self.dir, "c.sock")
         self.log = os.path.join(self.dir, "scmpd.log")
-        cpath = os.path.join(self.dir, "scmpd.json")
+        self.config = cpath = os.path.join(self.dir, "scmpd.json")
         with open(cpath, "w") as f:
             json.dump(conf, f)
 
@@ -82,6 +83,10 @@ class Daemon:
             time.sleep(0.1)
         return None
 
+    def log_text(self):
+        with open(self.log) as f:
+            return f.read()
+
     def fds(self):
         return len(os.listdir("/proc/%d/fd" % self.proc.pid))
 
@@ -119,7 +124,11 @@ def finish_load(p, timeout):
         stdout, stderr = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         p.kill()
-        stdout, stderr = p.communicate()
+        try:
+            stdout, stderr = p.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            # Something the load started outlived it and still holds its output pipes.
+            stdout, stderr = "", "bench-soak: killed at its deadline; its pipes stayed open"
     out = {"rc": p.returncode, "classes": {}}
     for line in stdout.splitlines():
         kv = dict(re.findall(r"(\w+)=(\S+)", line))

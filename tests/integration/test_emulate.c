@@ -616,6 +616,7 @@ int main(int argc, char **argv)
         snprintf(ctl, sizeof(ctl), "%s/control.sock", T);
         write_config(conf);
 
+        pid_t parent = getpid();
         daemon = fork();
         if (daemon == 0) {
                 int fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -623,6 +624,8 @@ int main(int argc, char **argv)
                 if (fd >= 0)
                         dup2(fd, 2);
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() != parent)
+                        _exit(127); /* the test died before the request took effect */
                 execl(argv[1], argv[1], "--config", conf, "--listen", sock_path, "--control", ctl,
                       "--foreground", "--log-target", "stderr", "--log-level", "debug",
                       (char *)NULL);
