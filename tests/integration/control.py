@@ -26,61 +26,14 @@ import tempfile
 import threading
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+import harness  # noqa: E402
+from harness import check  # noqa: E402
+
 SCMPD = os.environ["SCMPD_BIN"]
 SCMPCTL = os.environ["SCMPCTL_BIN"]
 TARGET = sys.argv[1]
 DEFER_PLUGIN = sys.argv[2]  # answers after delay_ms from its own thread
-
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if cond:
-        print("ok   " + what)
-    else:
-        failures += 1
-        print("FAIL " + what)
-    return cond
-
-
-class Daemon:
-    def __init__(self, tmp, policy):
-        self.tmp = tmp
-        self.handoff = os.path.join(tmp, "handoff.sock")
-        self.control = os.path.join(tmp, "control.sock")
-        self.config = os.path.join(tmp, "scmpd.json")
-        self.log = os.path.join(tmp, "scmpd.log")
-        with open(self.config, "w") as f:
-            json.dump(policy, f)
-        self.logf = open(self.log, "w")
-        self.proc = subprocess.Popen(
-            [SCMPD, "-f", "--log-target", "stderr", "--log-level", "info", "-c", self.config,
-             "-l", self.handoff, "--control", self.control],
-            stdout=self.logf, stderr=self.logf)
-        for _ in range(500):
-            if os.path.exists(self.control) and os.path.exists(self.handoff):
-                break
-            if self.proc.poll() is not None:
-                raise RuntimeError("scmpd exited: " + open(self.log).read())
-            time.sleep(0.01)
-        else:
-            raise RuntimeError("scmpd did not create its sockets")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.logf.close()
-
-    def log_text(self):
-        with open(self.log) as f:
-            return f.read()
-
 
 def ctl(d, *args, user=None, group=None, timeout=30):
     kw = {}
@@ -579,7 +532,7 @@ def test_protocol_errors(tmp):
 def main():
     with tempfile.TemporaryDirectory(prefix="scmpd-control-") as tmp:
         os.chmod(tmp, 0o755)
-        d = Daemon(tmp, POLICY)
+        d = harness.Daemon(SCMPD, tmp, "main", POLICY)
         try:
             test_basic(d, tmp)
             test_inflight(d, tmp)
@@ -595,13 +548,13 @@ def main():
                   % d.proc.returncode)
             check("Sanitizer" not in log and "runtime error:" not in log,
                   "no sanitizer report from scmpd")
-            if failures:
+            if harness.failures:
                 print("---- scmpd log ----")
                 print(d.log_text()[-6000:])
         test_socket_activation(tmp)
         test_protocol_errors(tmp)
-    print("%d failure(s)" % failures)
-    return 1 if failures else 0
+    print("%d failure(s)" % len(harness.failures))
+    return 1 if harness.failures else 0
 
 
 if __name__ == "__main__":
