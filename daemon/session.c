@@ -53,14 +53,15 @@
 
 static void session_on_poll(uv_poll_t *h, int status, int events);
 
-/* Ask the kernel for the daemon's current wake-up mode on this listener, if it differs. */
-static void wake_mode_apply(struct session *s)
+/* Ask the kernel for the daemon's current wake-up mode on this listener: if it differs, or
+ * always with `force` (a listener adopted from an earlier instance carries that one's flag). */
+static void wake_mode_apply(struct session *s, bool force)
 {
         struct daemon *d = s->d;
         int r;
 
         if (!(d->notify_features & SCMPD_NOTIFY_FEATURE_SYNC_WAKE_UP) ||
-            s->sync_wake == d->sync_wake)
+            (!force && s->sync_wake == d->sync_wake))
                 return;
         r = scmpd_notify_set_flags(s->fd, d->sync_wake ? SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP : 0);
         if (r < 0) {
@@ -87,7 +88,7 @@ static void wake_mode_update(struct session *s)
                         d->sync_wake = true;
                 d->wake_count = d->wake_switches = 0;
         }
-        wake_mode_apply(s);
+        wake_mode_apply(s, false);
 }
 
 static void set_events(struct session *s, unsigned events)
@@ -319,9 +320,7 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin)
         list_init(&s->notifs);
         s->config = config_ref(d->config);
         s->policy = config_match_listener(s->config, origin);
-        /* Set the flag either way: a listener adopted from an earlier instance keeps its own. */
-        s->sync_wake = !d->sync_wake;
-        wake_mode_apply(s);
+        wake_mode_apply(s, true);
         r = uv_poll_init(d->loop, &s->poll, fd);
         if (r < 0) {
                 session_free(s);
