@@ -68,6 +68,7 @@
 #include <linux/seccomp.h>
 
 #include "notify_filter.h"
+#include "proc_rss.h"
 
 #include "scmpd/handoff.h"
 #include "scmpd/notify.h"
@@ -308,22 +309,6 @@ static void start_scmpd(const char *binary)
         }
         show_scmpd_log();
         die("scmpd did not open its socket", ETIMEDOUT);
-}
-
-static long rss_kib(pid_t pid)
-{
-        char path[64], line[256];
-        long kib = -1;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-        FILE *f = fopen(path, "re");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-                        break;
-        fclose(f);
-        return kib;
 }
 
 /* ---- round trip ---- */
@@ -677,12 +662,12 @@ static int scale(unsigned n, double seconds, const char *scmpd, bool floor)
                 if (i == 0) {
                         wait_ready(sh, 1);
                         usleep(100000);
-                        rss_one = rss_kib(scmpd_pid);
+                        rss_one = proc_rss_kib(scmpd_pid);
                 }
         }
         wait_ready(sh, n);
         usleep(100000);
-        rss_all = rss_kib(scmpd_pid);
+        rss_all = proc_rss_kib(scmpd_pid);
         close(go[0]);
         if (pass[1] >= 0)
                 close(pass[1]);

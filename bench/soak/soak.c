@@ -47,7 +47,6 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -61,7 +60,9 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "child.h"
 #include "notify_filter.h"
+#include "proc_rss.h"
 
 #include "scmpd/handoff.h"
 
@@ -180,15 +181,6 @@ static void die(const char *what, int err)
         exit(2);
 }
 
-/* In a child: die with the parent, also when it died before the request took effect (an
- * orphan of a killed load would otherwise loop on and hold the load's output pipes open). */
-static void die_with_parent(pid_t parent)
-{
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-                _exit(0);
-}
-
 static pid_t spawn(void)
 {
         pid_t parent = getpid(), pid;
@@ -200,7 +192,7 @@ static pid_t spawn(void)
                 die("fork", errno);
         if (pid == 0) {
                 n_children = 0;
-                die_with_parent(parent);
+                child_die_with_parent(parent);
         } else {
                 children[n_children++] = pid;
         }
@@ -392,7 +384,7 @@ static void churner(const struct class *c, unsigned calls, unsigned kill_every, 
                         continue;
                 }
                 if (pid == 0) {
-                        die_with_parent(self);
+                        child_die_with_parent(self);
                         churn_target(c, calls, kill_it);
                 }
                 if (kill_it) {
@@ -557,22 +549,6 @@ static void start_scmpd(const char *binary, char **wrap, const char *config)
                 sleep_ns(10000000);
         }
         die("scmpd did not open its sockets", ETIMEDOUT);
-}
-
-static long rss_kib(pid_t pid)
-{
-        char path[64], line[256];
-        long kib = -1;
-
-        snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-        FILE *f = fopen(path, "re");
-        if (!f)
-                return -1;
-        while (fgets(line, sizeof(line), f))
-                if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
-                        break;
-        fclose(f);
-        return kib;
 }
 
 static long fd_count(pid_t pid)
@@ -846,7 +822,7 @@ int main(int argc, char **argv)
                         if (h[b])
                                 maxb = bucket_top(b);
                 double el = (double)(now_ns() - t0) / 1e9;
-                long rss = rss_kib(scmpd_pid), fds = fd_count(scmpd_pid);
+                long rss = proc_rss_kib(scmpd_pid), fds = fd_count(scmpd_pid);
                 if (rss_first < 0) {
                         rss_first = rss;
                         fd_first = fds;
@@ -884,7 +860,7 @@ int main(int argc, char **argv)
         if (alive) {
                 sleep_ns(1000000000);
                 alive = scmpd_alive();
-                rss_idle = rss_kib(scmpd_pid);
+                rss_idle = proc_rss_kib(scmpd_pid);
                 fd_idle = fd_count(scmpd_pid);
         }
         uint64_t total_calls = 0;

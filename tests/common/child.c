@@ -22,9 +22,7 @@ pid_t child_spawn(int (*fn)(void *arg), void *arg)
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
-                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(127);
+                child_die_with_parent(parent);
                 _exit(fn(arg) & 0xff);
         }
         return pid;

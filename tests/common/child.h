@@ -4,8 +4,21 @@
  */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
+#include <unistd.h>
+
+/* In a just-forked child (also outside child_spawn(): the load programs and fake-systemd): die
+ * with the parent. PR_SET_PDEATHSIG does nothing if the parent died before it was set, so an
+ * orphan exits at once instead of living on (and holding its parent's pipes open). */
+static inline void child_die_with_parent(pid_t parent)
+{
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+                _exit(127);
+}
 
 /* Fork and run fn(arg) in the child; the child exits with fn's return value (0..255). The child
  * dies with the parent (PR_SET_PDEATHSIG). Returns the pid, or -errno. */

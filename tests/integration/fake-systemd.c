@@ -43,7 +43,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -58,6 +57,7 @@
 
 #include "scmpd/handoff.h"
 #include "scmpd/notify.h"
+#include "child.h"
 #include "notify_filter.h"
 
 #define MAX_CHILDREN 64
@@ -162,20 +162,12 @@ static int child_main(int idx, const char *sock, bool plain)
         return 0;
 }
 
-/* In a child: die with the parent, also when it died before the request took effect. */
-static void die_with_parent(pid_t parent)
-{
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-                _exit(0);
-}
-
 static pid_t spawn_child(int idx, const char *sock, bool plain)
 {
         pid_t parent = getpid(), pid = fork();
 
         if (pid == 0) {
-                die_with_parent(parent);
+                child_die_with_parent(parent);
                 _exit(child_main(idx, sock, plain));
         }
         return pid;
@@ -424,7 +416,7 @@ static pid_t spawn_scmpd(const struct scmpd_run *run, unsigned *ret_listeners_pa
         int logfd;
 
         setpgid(0, 0);
-        die_with_parent(parent);
+        child_die_with_parent(parent);
         names[0] = 0;
         if (run->notify_path) {
                 tmp[n++] = fcntl(run->handoff_fd, F_DUPFD, 3 + STORE_MAX + 8);
@@ -832,7 +824,7 @@ static int mode_facts(void)
                 int fd;
                 long v;
 
-                die_with_parent(parent);
+                child_die_with_parent(parent);
                 fd = install_filter();
                 if (fd < 0 ||
                     scmpd_handoff_send(sp[1], fd, &(struct scmpd_handoff_info){ .pid = getpid() }) <

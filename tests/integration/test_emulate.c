@@ -623,9 +623,7 @@ int main(int argc, char **argv)
 
                 if (fd >= 0)
                         dup2(fd, 2);
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent)
-                        _exit(127); /* the test died before the request took effect */
+                child_die_with_parent(parent);
                 execl(argv[1], argv[1], "--config", conf, "--listen", sock_path, "--control", ctl,
                       "--foreground", "--log-target", "stderr", "--log-level", "debug",
                       (char *)NULL);
