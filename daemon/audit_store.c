@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "audit_store.h"
+#include "policy.h"
 #include "scmpd/arch.h"
 
 struct audit_syscall {
@@ -33,9 +34,13 @@ struct audit_container {
         uint64_t dropped;
 };
 
-static struct audit_container *containers[AUDIT_MAX_CONTAINERS];
-static size_t n_containers;
-static uint64_t evicted;
+struct audit_store {
+        struct audit_container *containers[AUDIT_MAX_CONTAINERS];
+        size_t n_containers;
+        uint64_t evicted;
+        struct daemon *d;
+        struct daemon_observer observer;
+};
 
 static struct audit_container *container_free(struct audit_container *c)
 {
@@ -45,34 +50,34 @@ static struct audit_container *container_free(struct audit_container *c)
         return NULL;
 }
 
-static struct audit_container *container_get(const char *id)
+static struct audit_container *container_get(struct audit_store *a, const char *id)
 {
         struct audit_container *c;
         size_t victim = 0;
 
-        for (size_t i = 0; i < n_containers; i++) {
-                if (strncmp(containers[i]->id, id, AUDIT_ID_MAX - 1) == 0 &&
+        for (size_t i = 0; i < a->n_containers; i++) {
+                if (strncmp(a->containers[i]->id, id, AUDIT_ID_MAX - 1) == 0 &&
                     strlen(id) < AUDIT_ID_MAX)
-                        return containers[i];
-                if (containers[i]->last_ns < containers[victim]->last_ns)
+                        return a->containers[i];
+                if (a->containers[i]->last_ns < a->containers[victim]->last_ns)
                         victim = i;
         }
         c = calloc(1, sizeof(*c));
         if (!c)
                 return NULL;
         snprintf(c->id, sizeof(c->id), "%s", id);
-        if (n_containers == AUDIT_MAX_CONTAINERS) {
-                container_free(containers[victim]);
-                containers[victim] = c;
-                evicted++;
+        if (a->n_containers == AUDIT_MAX_CONTAINERS) {
+                container_free(a->containers[victim]);
+                a->containers[victim] = c;
+                a->evicted++;
         } else {
-                containers[n_containers++] = c;
+                a->containers[a->n_containers++] = c;
         }
         return c;
 }
 
-void audit_store_record(const char *container, const char *syscall, uint32_t arch, int nr,
-                        enum stats_verdict v, uint64_t realtime_ns)
+void audit_store_record(struct audit_store *a, const char *container, const char *syscall,
+                        uint32_t arch, int nr, enum stats_verdict v, uint64_t realtime_ns)
 {
         struct audit_container *c;
         struct audit_syscall *e = NULL;
@@ -80,7 +85,7 @@ void audit_store_record(const char *container, const char *syscall, uint32_t arc
         (void)syscall; /* the name is derived from (arch, nr) when reporting */
         if ((unsigned)v >= _STATS_VERDICT_MAX)
                 v = STATS_FAILED;
-        c = container_get(container && *container ? container : "(none)");
+        c = container_get(a, container && *container ? container : "(none)");
         if (!c)
                 return;
         c->last_ns = realtime_ns;
@@ -96,13 +101,14 @@ void audit_store_record(const char *container, const char *syscall, uint32_t arc
                 }
                 if (c->n == c->cap) {
                         size_t cap = c->cap ? 2 * c->cap : 16;
-                        struct audit_syscall *a = reallocarray(c->syscalls, cap, sizeof(*a));
+                        struct audit_syscall *grown =
+                                reallocarray(c->syscalls, cap, sizeof(*grown));
 
-                        if (!a) {
+                        if (!grown) {
                                 c->dropped++;
                                 return;
                         }
-                        c->syscalls = a;
+                        c->syscalls = grown;
                         c->cap = cap;
                 }
                 e = &c->syscalls[c->n++];
@@ -112,12 +118,12 @@ void audit_store_record(const char *container, const char *syscall, uint32_t arc
         e->last_ns = realtime_ns;
 }
 
-void audit_store_reset(void)
+void audit_store_reset(struct audit_store *a)
 {
-        for (size_t i = 0; i < n_containers; i++)
-                containers[i] = container_free(containers[i]);
-        n_containers = 0;
-        evicted = 0;
+        for (size_t i = 0; i < a->n_containers; i++)
+                a->containers[i] = container_free(a->containers[i]);
+        a->n_containers = 0;
+        a->evicted = 0;
 }
 
 /* RFC 3339 in UTC with milliseconds. */
@@ -155,12 +161,12 @@ static json_t *syscall_json(const struct audit_syscall *e)
                          time_json(e->first_ns), "last_seen", time_json(e->last_ns));
 }
 
-json_t *audit_store_to_json(const char *container)
+json_t *audit_store_to_json(const struct audit_store *a, const char *container)
 {
         json_t *list = json_array();
 
-        for (size_t i = 0; list && i < n_containers; i++) {
-                const struct audit_container *c = containers[i];
+        for (size_t i = 0; list && i < a->n_containers; i++) {
+                const struct audit_container *c = a->containers[i];
                 json_t *sys, *o;
 
                 if (container && strcmp(container, c->id) != 0)
@@ -174,5 +180,61 @@ json_t *audit_store_to_json(const char *container)
                 if (json_array_append_new(list, o) < 0)
                         return json_decref(list), NULL;
         }
-        return json_pack("{s:o,s:I}", "containers", list, "evicted", (json_int_t)evicted);
+        return json_pack("{s:o,s:I}", "containers", list, "evicted", (json_int_t)a->evicted);
+}
+
+extern const struct scmpd_handler_ops audit_handler_ops;
+
+/* Was an audit handler, not disabled, in the part of the chain that ran? */
+static bool audited(const struct daemon *d, const struct notif *n)
+{
+        if (!n->rule)
+                return false;
+        for (size_t i = 0; i < n->rule->n_chain && i <= n->chain_pos; i++)
+                if (n->rule->chain[i]->ops == &audit_handler_ops &&
+                    !daemon_handler_disabled(d, n->rule->chain[i]->name))
+                        return true;
+        return false;
+}
+
+static void on_notif_done(void *userdata, const struct notif *n, const struct scmpd_verdict *v,
+                          int answer)
+{
+        struct audit_store *a = userdata;
+        const struct scmpd_handoff_state *o = n->s->origin;
+        const char *id = o ? o->id : NULL;
+        char key[64];
+
+        if (!audited(a->d, n))
+                return;
+        if (!id) {
+                snprintf(key, sizeof(key), "pid-%d", o ? (int)o->pid : 0);
+                id = key;
+        }
+        audit_store_record(a, id, n->view.syscall, n->view.arch, n->view.nr,
+                           stats_classify(v, answer), stats_realtime_ns());
+}
+
+struct audit_store *audit_store_new(struct daemon *d)
+{
+        struct audit_store *a = calloc(1, sizeof(*a));
+
+        if (!a)
+                return NULL;
+        a->d = d;
+        a->observer = (struct daemon_observer){ .userdata = a, .notif_done = on_notif_done };
+        if (d)
+                daemon_observe(d, &a->observer);
+        return a;
+}
+
+struct audit_store *audit_store_free(struct audit_store *a)
+{
+        if (!a)
+                return NULL;
+        if (a->d)
+                daemon_unobserve(&a->observer);
+        audit_store_reset(a);
+        free(a);
+        return NULL;
 }

@@ -13,14 +13,21 @@
 #define AUDIT_MAX_SYSCALLS 512 /* per container */
 #define AUDIT_ID_MAX 256
 
+struct audit_store;
+
+/* An empty store; with `d`, it records every notification that ends after an audit handler ran
+ * (an observer). NULL on ENOMEM. audit_store_free() stops observing and accepts NULL. */
+struct audit_store *audit_store_new(struct daemon *d);
+struct audit_store *audit_store_free(struct audit_store *a);
+
 /* Record one notification. `container` is the listener's container id (a key such as
  * "pid-1234" when the runtime sent none); `syscall` may be NULL for an unknown number. */
-void audit_store_record(const char *container, const char *syscall, uint32_t arch, int nr,
-                        enum stats_verdict v, uint64_t realtime_ns);
+void audit_store_record(struct audit_store *a, const char *container, const char *syscall,
+                        uint32_t arch, int nr, enum stats_verdict v, uint64_t realtime_ns);
 
 /* Everything, or one container (NULL: all). Returns NULL on ENOMEM; an unknown container gives
  * an empty "containers" array. */
-json_t *audit_store_to_json(const char *container);
+json_t *audit_store_to_json(const struct audit_store *a, const char *container);
 
 /* Forget everything. */
-void audit_store_reset(void);
+void audit_store_reset(struct audit_store *a);

@@ -51,12 +51,9 @@
 #define CONTROL_READ_PAUSE (64U * 1024U) /* pending output above this: stop reading requests */
 #define CONTROL_RATE_PER_SEC 50.0
 #define CONTROL_RATE_BURST 100.0
-#define CONTROL_MAX_DISABLED 64
-
-extern const struct scmpd_handler_ops audit_handler_ops;
-
 struct client {
         struct list_head link;
+        struct control *ctl;
         uint64_t serial;
         int fd;
         uv_poll_t poll;
@@ -76,14 +73,13 @@ struct client {
         uint64_t tokens_ns;
 };
 
-static struct {
+struct control {
         struct daemon *d;
+        struct daemon_observer observer; /* monitors, and the policy's control.group */
         int fd;
         bool activated; /* the socket came from systemd (scmpd-control.socket): not ours */
         uv_poll_t poll;
         bool polling;
-        uv_prepare_t follow; /* notices a new policy (SIGHUP or reload) to re-resolve the group */
-        bool following;
         uv_timer_t batch; /* flushes monitor output that is waiting for more events */
         bool batching, batch_armed;
         uint64_t started_ns;
@@ -94,12 +90,10 @@ static struct {
         const struct config *group_config;
         bool group_ok;
         gid_t group_gid;
-        char *disabled[CONTROL_MAX_DISABLED];
-        size_t n_disabled;
         uint64_t requests, refused, dropped_events, rate_limited;
         uint64_t refusal_window_ns;
         unsigned refusals_logged, refusals_suppressed;
-} ctl = { .fd = -1 };
+};
 
 static void client_on_poll(uv_poll_t *h, int status, int events);
 
@@ -116,13 +110,15 @@ static void client_closed(uv_handle_t *h)
 
 static void client_close(struct client *c)
 {
+        struct control *ctl = c->ctl;
+
         if (c->closing)
                 return;
         c->closing = true;
         list_del(&c->link);
-        ctl.n_clients--;
+        ctl->n_clients--;
         if (c->monitoring)
-                ctl.n_monitors--;
+                ctl->n_monitors--;
         uv_close((uv_handle_t *)&c->poll, client_closed);
 }
 
@@ -299,7 +295,7 @@ static json_t *features_json(int f)
                          !!(f & SCMPD_NOTIFY_FEATURE_SYNC_WAKE_UP));
 }
 
-static json_t *config_json(const struct config *c)
+static json_t *config_json(const struct daemon *d, const struct config *c)
 {
         const struct limits *l = &c->limits;
         json_t *handlers = json_array(), *disabled = json_array(), *policies = json_array();
@@ -307,8 +303,8 @@ static json_t *config_json(const struct config *c)
 
         for (size_t i = 0; handlers && i < c->n_instances; i++)
                 json_array_append_new(handlers, json_string(c->instances[i]->name));
-        for (size_t i = 0; disabled && i < ctl.n_disabled; i++)
-                json_array_append_new(disabled, json_string(ctl.disabled[i]));
+        for (size_t i = 0; disabled && i < d->n_disabled; i++)
+                json_array_append_new(disabled, json_string(d->disabled[i]));
         for (size_t i = 0; policies && i < c->n_policies; i++)
                 json_array_append_new(policies, c->policies[i].name
                                                         ? json_string(c->policies[i].name)
@@ -324,23 +320,23 @@ static json_t *config_json(const struct config *c)
                 "handlers", handlers, "disabled_handlers", disabled);
 }
 
-static uint64_t inflight_total(void)
+static uint64_t inflight_total(const struct control *ctl)
 {
         struct list_head *pos, *tmp;
         uint64_t n = 0;
 
-        list_for_each_safe(pos, tmp, &ctl.d->sessions) n +=
+        list_for_each_safe(pos, tmp, &ctl->d->sessions) n +=
                 list_entry(pos, struct session, link)->inflight;
         return n;
 }
 
-static json_t *status_json(void)
+static json_t *status_json(const struct control *ctl)
 {
-        struct daemon *d = ctl.d;
+        struct daemon *d = ctl->d;
         uint64_t totals[_STATS_VERDICT_MAX];
         json_t *verdicts = json_object();
 
-        stats_totals(totals);
+        stats_totals(d->stats, totals);
         for (int i = 0; verdicts && i < _STATS_VERDICT_MAX; i++)
                 json_object_set_new(verdicts, stats_verdict_name(i),
                                     json_integer((json_int_t)totals[i]));
@@ -348,19 +344,19 @@ static json_t *status_json(void)
                          "s:I,s:I,s:I,"
                          "s:I,s:I}}",
                          "version", SCMPD_VERSION, "pid", (int)getpid(), "uptime_seconds",
-                         (double)(stats_now_ns() - ctl.started_ns) / 1e9, "features",
-                         features_json(d->notify_features), "config", config_json(d->config),
+                         (double)(now_ns() - ctl->started_ns) / 1e9, "features",
+                         features_json(d->notify_features), "config", config_json(d, d->config),
                          "paths", "handoff", d->listen_path, "control", d->control_path, "counts",
                          "listeners", (json_int_t)d->n_sessions, "handoff_connections",
                          (json_int_t)d->n_conns, "notifications", (json_int_t)d->n_notifications,
                          "answered", (json_int_t)d->n_answered, "gone", (json_int_t)d->n_gone,
                          "handler_timeouts", (json_int_t)d->n_handler_timeouts, "inflight",
-                         (json_int_t)inflight_total(), "verdicts", verdicts, "control_clients",
-                         (json_int_t)ctl.n_clients, "monitors", (json_int_t)ctl.n_monitors,
-                         "monitor_events_dropped", (json_int_t)ctl.dropped_events,
-                         "control_requests", (json_int_t)ctl.requests, "control_refused",
-                         (json_int_t)ctl.refused, "control_rate_limited",
-                         (json_int_t)ctl.rate_limited);
+                         (json_int_t)inflight_total(ctl), "verdicts", verdicts, "control_clients",
+                         (json_int_t)ctl->n_clients, "monitors", (json_int_t)ctl->n_monitors,
+                         "monitor_events_dropped", (json_int_t)ctl->dropped_events,
+                         "control_requests", (json_int_t)ctl->requests, "control_refused",
+                         (json_int_t)ctl->refused, "control_rate_limited",
+                         (json_int_t)ctl->rate_limited);
 }
 
 /*
@@ -418,13 +414,13 @@ static json_t *listener_json(const struct session *s, uint64_t now)
                          "sync_wake_up", s->sync_wake);
 }
 
-static json_t *listeners_json(void)
+static json_t *listeners_json(const struct control *ctl)
 {
         json_t *a = json_array();
-        uint64_t now = stats_now_ns();
+        uint64_t now = now_ns();
         struct list_head *pos, *tmp;
 
-        list_for_each_safe(pos, tmp, &ctl.d->sessions)
+        list_for_each_safe(pos, tmp, &ctl->d->sessions)
         {
                 const struct session *s = list_entry(pos, struct session, link);
 
@@ -434,9 +430,9 @@ static json_t *listeners_json(void)
         return json_pack("{s:o}", "listeners", a);
 }
 
-static json_t *metrics_json(void)
+static json_t *metrics_json(const struct control *ctl)
 {
-        struct daemon *d = ctl.d;
+        struct daemon *d = ctl->d;
         char *text = NULL;
         size_t size = 0;
         FILE *f = open_memstream(&text, &size);
@@ -444,7 +440,7 @@ static json_t *metrics_json(void)
 
         if (!f)
                 return NULL;
-        (void)stats_write_openmetrics(f);
+        (void)stats_write_openmetrics(d->stats, f);
         fprintf(f,
                 "# TYPE scmpd_listeners gauge\n"
                 "# HELP scmpd_listeners Listeners being served.\n"
@@ -467,9 +463,9 @@ static json_t *metrics_json(void)
                 "# HELP scmpd_uptime_seconds Time since scmpd started.\n"
                 "scmpd_uptime_seconds %.3f\n"
                 "# EOF\n",
-                d->n_sessions, (unsigned long long)inflight_total(),
-                (unsigned long long)d->n_notifications, (unsigned long long)ctl.dropped_events,
-                (unsigned long long)ctl.refused, (double)(stats_now_ns() - ctl.started_ns) / 1e9);
+                d->n_sessions, (unsigned long long)inflight_total(ctl),
+                (unsigned long long)d->n_notifications, (unsigned long long)ctl->dropped_events,
+                (unsigned long long)ctl->refused, (double)(now_ns() - ctl->started_ns) / 1e9);
         if (fclose(f) != 0) {
                 free(text);
                 return NULL;
@@ -481,17 +477,9 @@ static json_t *metrics_json(void)
 
 /* ---- handlers: enable, disable ---- */
 
-bool control_handler_disabled(const char *name)
+static bool handler_known(const struct daemon *d, const char *name)
 {
-        for (size_t i = 0; name && i < ctl.n_disabled; i++)
-                if (strcmp(ctl.disabled[i], name) == 0)
-                        return true;
-        return false;
-}
-
-static bool handler_known(const char *name)
-{
-        const struct config *c = ctl.d->config;
+        const struct config *c = d->config;
 
         if (builtin_handler(name))
                 return true;
@@ -503,33 +491,27 @@ static bool handler_known(const char *name)
 
 static void handle_handler(struct client *c, const struct control_request *req)
 {
+        struct daemon *d = c->ctl->d;
         bool disable = req->command == CONTROL_HANDLER_DISABLE;
-        bool was = control_handler_disabled(req->name);
+        bool was = daemon_handler_disabled(d, req->name);
+        int r;
 
-        if (!handler_known(req->name)) {
+        if (!handler_known(d, req->name)) {
                 client_error(c, req, "ENOENT", "no such handler in the policy in force");
                 return;
         }
         if (disable && !was) {
-                char *copy;
-
-                if (ctl.n_disabled == CONTROL_MAX_DISABLED) {
+                r = daemon_handler_disable(d, req->name);
+                if (r == -ENOSPC) {
                         client_error(c, req, "ENOSPC", "too many disabled handlers");
                         return;
                 }
-                copy = strdup(req->name);
-                if (!copy) {
+                if (r < 0) {
                         client_error(c, req, "ENOMEM", "out of memory");
                         return;
                 }
-                ctl.disabled[ctl.n_disabled++] = copy;
         } else if (!disable && was) {
-                for (size_t i = 0; i < ctl.n_disabled; i++)
-                        if (strcmp(ctl.disabled[i], req->name) == 0) {
-                                free(ctl.disabled[i]);
-                                ctl.disabled[i] = ctl.disabled[--ctl.n_disabled];
-                                break;
-                        }
+                (void)daemon_handler_enable(d, req->name);
         }
         log_notice("control: handler %s %s by uid %u (pid %d)", req->name,
                    disable ? "disabled" : "enabled", (unsigned)c->uid, (int)c->pid);
@@ -542,6 +524,7 @@ static void handle_handler(struct client *c, const struct control_request *req)
 
 static void handle_request(struct client *c, const char *line, size_t len)
 {
+        struct control *ctl = c->ctl;
         struct control_request req;
         const char *reason = NULL;
         struct config *before;
@@ -556,47 +539,49 @@ static void handle_request(struct client *c, const char *line, size_t len)
                              reason ? reason : "bad request");
                 return;
         }
-        ctl.requests++;
+        ctl->requests++;
         log_debug("control: %s from uid %u (pid %d)", control_command_name(req.command),
                   (unsigned)c->uid, (int)c->pid);
         switch (req.command) {
         case CONTROL_STATUS:
-                client_result(c, &req, status_json());
+                client_result(c, &req, status_json(ctl));
                 break;
         case CONTROL_LISTENERS:
-                client_result(c, &req, listeners_json());
+                client_result(c, &req, listeners_json(ctl));
                 break;
         case CONTROL_STATS:
-                client_result(c, &req, stats_to_json());
+                client_result(c, &req, stats_to_json(ctl->d->stats));
                 break;
         case CONTROL_METRICS:
-                client_result(c, &req, metrics_json());
+                client_result(c, &req, metrics_json(ctl));
                 break;
         case CONTROL_AUDIT:
                 client_result(c, &req,
-                              audit_store_to_json(req.container[0] ? req.container : NULL));
+                              audit_store_to_json(ctl->d->audit,
+                                                  req.container[0] ? req.container : NULL));
                 break;
         case CONTROL_MONITOR:
                 if (!c->monitoring) {
                         c->monitoring = true;
-                        ctl.n_monitors++;
+                        ctl->n_monitors++;
                 }
                 c->filter = req;
                 client_result(c, &req, json_pack("{s:b}", "monitoring", true));
                 break;
         case CONTROL_RELOAD:
-                before = ctl.d->config;
+                before = ctl->d->config;
                 log_notice("control: reload requested by uid %u (pid %d)", (unsigned)c->uid,
                            (int)c->pid);
-                daemon_reload(ctl.d);
-                if (ctl.d->config == before)
+                daemon_reload(ctl->d);
+                if (ctl->d->config == before)
                         client_error(c, &req, "EINVAL",
                                      "reload refused, the previous policy stays in force (see "
                                      "the log)");
                 else
                         client_result(c, &req,
-                                      json_pack("{s:s,s:I}", "source", ctl.d->config->source,
-                                                "policies", (json_int_t)ctl.d->config->n_policies));
+                                      json_pack("{s:s,s:I}", "source", ctl->d->config->source,
+                                                "policies",
+                                                (json_int_t)ctl->d->config->n_policies));
                 break;
         case CONTROL_HANDLER_ENABLE:
         case CONTROL_HANDLER_DISABLE:
@@ -607,7 +592,7 @@ static void handle_request(struct client *c, const char *line, size_t len)
 
 static bool take_token(struct client *c)
 {
-        uint64_t now = stats_now_ns();
+        uint64_t now = now_ns();
 
         c->tokens += (double)(now - c->tokens_ns) / 1e9 * CONTROL_RATE_PER_SEC;
         if (c->tokens > CONTROL_RATE_BURST)
@@ -636,7 +621,7 @@ static void client_process(struct client *c)
                 if (c->monitoring) {
                         /* A monitor only listens; what it sends is ignored. */
                 } else if (!take_token(c)) {
-                        ctl.rate_limited++;
+                        c->ctl->rate_limited++;
                         log_warning("control: uid %u (pid %d) exceeded the request rate; "
                                     "disconnecting",
                                     (unsigned)c->uid, (int)c->pid);
@@ -723,18 +708,18 @@ static void client_on_poll(uv_poll_t *h, int status, int events)
 
 /* ---- accept and authorize ---- */
 
-static void resolve_group(void)
+static void resolve_group(struct control *ctl)
 {
-        const struct config *cfg = ctl.d->config;
+        const struct config *cfg = ctl->d->config;
         struct group gr, *res = NULL;
         _cleanup_free_ char *buf = NULL;
         size_t size = 16384;
         int r;
 
-        if (ctl.group_config == cfg)
+        if (ctl->group_config == cfg)
                 return;
-        ctl.group_config = cfg;
-        ctl.group_ok = false;
+        ctl->group_config = cfg;
+        ctl->group_ok = false;
         if (!cfg->control_group)
                 return;
         /* Groups with many members need a larger buffer; 1 MiB is far beyond any sane one. */
@@ -753,63 +738,63 @@ static void resolve_group(void)
                             cfg->control_group);
                 return;
         }
-        ctl.group_gid = res->gr_gid;
-        ctl.group_ok = true;
+        ctl->group_gid = res->gr_gid;
+        ctl->group_ok = true;
         /* Let the group reach the socket; the socket itself is 0660. A socket from systemd has
          * the group its unit gives it (SocketGroup=). */
-        if (!ctl.activated && ctl.d->control_path[0] != '@' &&
-            chown(ctl.d->control_path, 0, res->gr_gid) < 0)
-                log_warning("control: cannot give %s to group %s: %m", ctl.d->control_path,
+        if (!ctl->activated && ctl->d->control_path[0] != '@' &&
+            chown(ctl->d->control_path, 0, res->gr_gid) < 0)
+                log_warning("control: cannot give %s to group %s: %m", ctl->d->control_path,
                             cfg->control_group);
 }
 
 /* 0 when the peer may talk to us, else a static reason. */
-static const char *authorize(int fd, const struct ucred *cred)
+static const char *authorize(struct control *ctl, int fd, const struct ucred *cred)
 {
         _cleanup_free_ gid_t *groups = NULL;
         socklen_t len = 0;
 
         if (cred->uid == 0)
                 return NULL;
-        resolve_group();
-        if (!ctl.group_ok)
+        resolve_group(ctl);
+        if (!ctl->group_ok)
                 return "only root may use the control socket (control.group is not set or does "
                        "not exist)";
-        if (cred->gid == ctl.group_gid)
+        if (cred->gid == ctl->group_gid)
                 return NULL;
         /* The first call says how much room the peer's groups need (ERANGE). */
         if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno == ERANGE &&
             len > 0 && len <= 65536 * sizeof(gid_t) && (groups = malloc(len)) &&
             getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
                 for (size_t i = 0; i < len / sizeof(gid_t); i++)
-                        if (groups[i] == ctl.group_gid)
+                        if (groups[i] == ctl->group_gid)
                                 return NULL;
         }
         return "not root and not a member of the control group";
 }
 
-static void refuse(int fd, const struct ucred *cred, const char *why)
+static void refuse(struct control *ctl, int fd, const struct ucred *cred, const char *why)
 {
         char line[256];
         int len;
 
-        uint64_t now = stats_now_ns();
+        uint64_t now = now_ns();
 
-        ctl.refused++;
+        ctl->refused++;
         /* A peer that reconnects in a loop must not flood the journal. */
-        if (now - ctl.refusal_window_ns > 60ULL * 1000000000ULL) {
-                if (ctl.refusals_suppressed)
+        if (now - ctl->refusal_window_ns > 60ULL * 1000000000ULL) {
+                if (ctl->refusals_suppressed)
                         log_warning("control: %u more refused connections were not logged",
-                                    ctl.refusals_suppressed);
-                ctl.refusal_window_ns = now;
-                ctl.refusals_logged = ctl.refusals_suppressed = 0;
+                                    ctl->refusals_suppressed);
+                ctl->refusal_window_ns = now;
+                ctl->refusals_logged = ctl->refusals_suppressed = 0;
         }
-        if (ctl.refusals_logged < CONTROL_REFUSAL_LOGS) {
-                ctl.refusals_logged++;
+        if (ctl->refusals_logged < CONTROL_REFUSAL_LOGS) {
+                ctl->refusals_logged++;
                 log_warning("control: refused connection from uid %u gid %u pid %d: %s",
                             (unsigned)cred->uid, (unsigned)cred->gid, (int)cred->pid, why);
         } else {
-                ctl.refusals_suppressed++;
+                ctl->refusals_suppressed++;
         }
         len = snprintf(line, sizeof(line),
                        "{\"ok\":false,\"code\":\"EACCES\",\"error\":\"access denied: %s\"}\n", why);
@@ -817,18 +802,20 @@ static void refuse(int fd, const struct ucred *cred, const char *why)
         safe_close(fd);
 }
 
-static unsigned clients_of(uid_t uid)
+static unsigned clients_of(const struct control *ctl, uid_t uid)
 {
         struct list_head *pos, *tmp;
         unsigned n = 0;
 
-        list_for_each_safe(pos, tmp, &ctl.clients) n +=
+        list_for_each_safe(pos, tmp, &ctl->clients) n +=
                 list_entry(pos, struct client, link)->uid == uid;
         return n;
 }
 
 static void control_on_accept(uv_poll_t *h, int status, int events)
 {
+        struct control *ctl = h->data;
+
         for (int i = 0; i < 16; i++) {
                 struct ucred cred = {};
                 socklen_t len = sizeof(cred);
@@ -836,20 +823,20 @@ static void control_on_accept(uv_poll_t *h, int status, int events)
                 struct client *c;
                 int fd;
 
-                fd = accept4(ctl.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+                fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
                 if (fd < 0)
                         return;
                 if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
                         safe_close(fd);
                         continue;
                 }
-                why = authorize(fd, &cred);
+                why = authorize(ctl, fd, &cred);
                 if (why) {
-                        refuse(fd, &cred, why);
+                        refuse(ctl, fd, &cred, why);
                         continue;
                 }
-                if (ctl.n_clients >= CONTROL_MAX_CLIENTS ||
-                    clients_of(cred.uid) >= CONTROL_MAX_CLIENTS_PER_UID) {
+                if (ctl->n_clients >= CONTROL_MAX_CLIENTS ||
+                    clients_of(ctl, cred.uid) >= CONTROL_MAX_CLIENTS_PER_UID) {
                         static const char busy[] = "{\"ok\":false,\"code\":\"EMFILE\","
                                                    "\"error\":\"too many control clients\"}\n";
                         (void)send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -858,28 +845,32 @@ static void control_on_accept(uv_poll_t *h, int status, int events)
                         continue;
                 }
                 c = calloc(1, sizeof(*c));
-                if (!c || uv_poll_init(ctl.d->loop, &c->poll, fd) < 0) {
+                if (!c || uv_poll_init(ctl->d->loop, &c->poll, fd) < 0) {
                         free(c);
                         safe_close(fd);
                         continue;
                 }
+                c->ctl = ctl;
                 c->fd = fd;
                 c->uid = cred.uid;
                 c->pid = cred.pid;
-                c->serial = ++ctl.next_serial;
+                c->serial = ++ctl->next_serial;
                 c->tokens = CONTROL_RATE_BURST;
-                c->tokens_ns = stats_now_ns();
+                c->tokens_ns = now_ns();
                 c->poll.data = c;
-                list_add_tail(&c->link, &ctl.clients);
-                ctl.n_clients++;
+                list_add_tail(&c->link, &ctl->clients);
+                ctl->n_clients++;
                 client_update_poll(c);
         }
 }
 
-static void on_prepare(uv_prepare_t *h)
+static void on_config_changed(void *userdata, const struct config *old)
 {
-        resolve_group(); /* a pointer comparison unless the policy changed */
+        resolve_group(userdata);
 }
+
+static void on_notif_done(void *userdata, const struct notif *n, const struct scmpd_verdict *v,
+                          int answer);
 
 /* Is something serving `path` already? Then we must not take it over. */
 static bool socket_in_use(const struct sockaddr_un *sa, socklen_t salen)
@@ -889,139 +880,119 @@ static bool socket_in_use(const struct sockaddr_un *sa, socklen_t salen)
         return fd >= 0 && connect(fd, (const struct sockaddr *)sa, salen) == 0;
 }
 
+/* control_start() failed before any handle existed: free ctl and return r. */
+static int control_abandon(struct control *ctl, int r)
+{
+        safe_close(ctl->fd);
+        free(ctl);
+        return r;
+}
+
 int control_start(struct daemon *d)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         size_t plen = strlen(d->control_path);
         bool abstract = d->control_path[0] == '@';
         socklen_t salen;
+        struct control *ctl;
         struct stat st;
         mode_t old;
         int r;
 
-        ctl.d = d;
-        ctl.started_ns = stats_now_ns();
-        list_init(&ctl.clients);
-        r = sd_take_control_fd();
+        ctl = calloc(1, sizeof(*ctl));
+        if (!ctl)
+                return -ENOMEM;
+        ctl->d = d;
+        ctl->fd = -1;
+        ctl->started_ns = now_ns();
+        list_init(&ctl->clients);
+        r = sd_take_control_fd(d);
         if (r >= 0) {
-                ctl.fd = r;
-                ctl.activated = true;
+                ctl->fd = r;
+                ctl->activated = true;
                 goto watch;
         }
         if (plen == 0 || plen >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
+                return control_abandon(ctl, -ENAMETOOLONG);
         memcpy(sa.sun_path, d->control_path, plen);
         if (abstract)
                 sa.sun_path[0] = 0;
         salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + (abstract ? 0 : 1));
         if (!abstract && lstat(d->control_path, &st) == 0) {
                 if (!S_ISSOCK(st.st_mode))
-                        return -EEXIST;
+                        return control_abandon(ctl, -EEXIST);
                 if (socket_in_use(&sa, salen))
-                        return -EADDRINUSE;
+                        return control_abandon(ctl, -EADDRINUSE);
                 (void)unlink(d->control_path);
         }
-        ctl.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (ctl.fd < 0)
-                return negative_errno();
+        ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (ctl->fd < 0)
+                return control_abandon(ctl, negative_errno());
         /* Bind with no access at all, then open it to the owner and group. */
         old = umask(0777);
-        r = bind(ctl.fd, (struct sockaddr *)&sa, salen);
+        r = bind(ctl->fd, (struct sockaddr *)&sa, salen);
         umask(old);
         if (r == 0 && !abstract && chmod(d->control_path, 0660) < 0)
                 r = -1;
-        if (r < 0 || listen(ctl.fd, 16) < 0) {
-                r = negative_errno();
-                ctl.fd = safe_close(ctl.fd);
-                return r;
+        if (r < 0 || listen(ctl->fd, 16) < 0) {
+                return control_abandon(ctl, negative_errno());
         }
 watch:
-        resolve_group();
-        if (uv_timer_init(d->loop, &ctl.batch) == 0)
-                ctl.batching = true;
-        if (uv_prepare_init(d->loop, &ctl.follow) == 0) {
-                ctl.following = true;
-                uv_prepare_start(&ctl.follow, on_prepare);
-                uv_unref((uv_handle_t *)&ctl.follow);
+        resolve_group(ctl);
+        r = uv_poll_init(d->loop, &ctl->poll, ctl->fd);
+        if (r < 0)
+                return control_abandon(ctl, r);
+        ctl->poll.data = ctl;
+        ctl->polling = true;
+        if (uv_timer_init(d->loop, &ctl->batch) == 0) {
+                ctl->batching = true;
+                ctl->batch.data = ctl;
         }
-        r = uv_poll_init(d->loop, &ctl.poll, ctl.fd);
-        if (r < 0) {
-                ctl.fd = safe_close(ctl.fd);
-                return r;
-        }
-        ctl.polling = true;
-        return uv_poll_start(&ctl.poll, UV_READABLE, control_on_accept);
+        /* A new policy (SIGHUP or reload) may name another control.group. */
+        ctl->observer = (struct daemon_observer){
+                .userdata = ctl,
+                .notif_done = on_notif_done,
+                .config_changed = on_config_changed,
+        };
+        daemon_observe(d, &ctl->observer);
+        d->control = ctl;
+        return uv_poll_start(&ctl->poll, UV_READABLE, control_on_accept);
 }
 
 void control_stop(struct daemon *d)
 {
+        struct control *ctl = d->control;
         struct list_head *pos, *tmp;
 
-        if (ctl.polling) {
-                uv_close((uv_handle_t *)&ctl.poll, NULL);
-                ctl.polling = false;
+        if (!ctl)
+                return;
+        daemon_unobserve(&ctl->observer);
+        if (ctl->polling) {
+                uv_close((uv_handle_t *)&ctl->poll, NULL);
+                ctl->polling = false;
         }
-        if (ctl.following) {
-                uv_close((uv_handle_t *)&ctl.follow, NULL);
-                ctl.following = false;
+        if (ctl->batching) {
+                uv_close((uv_handle_t *)&ctl->batch, NULL);
+                ctl->batching = ctl->batch_armed = false;
         }
-        if (ctl.batching) {
-                uv_close((uv_handle_t *)&ctl.batch, NULL);
-                ctl.batching = ctl.batch_armed = false;
-        }
-        if (ctl.fd >= 0) {
-                ctl.fd = safe_close(ctl.fd);
-                if (d->control_path[0] != '@' && !ctl.activated)
+        if (ctl->fd >= 0) {
+                ctl->fd = safe_close(ctl->fd);
+                if (d->control_path[0] != '@' && !ctl->activated)
                         (void)unlink(d->control_path);
         }
-        if (ctl.clients.next)
-                list_for_each_safe(pos, tmp, &ctl.clients)
+        if (ctl->clients.next)
+                list_for_each_safe(pos, tmp, &ctl->clients)
                         client_close(list_entry(pos, struct client, link));
-        for (size_t i = 0; i < ctl.n_disabled; i++)
-                free(ctl.disabled[i]);
-        ctl.n_disabled = 0;
-        audit_store_reset();
+        daemon_handlers_enable_all(d);
 }
 
-/* ---- the notification path ---- */
-
-static enum stats_verdict classify(const struct scmpd_verdict *v, int answer)
+struct control *control_free(struct control *ctl)
 {
-        if (answer == -ENOENT || !v)
-                return STATS_GONE;
-        if (answer < 0)
-                return STATS_FAILED;
-        switch (v->kind) {
-        case SCMPD_VERDICT_CONTINUE:
-                return STATS_CONTINUE;
-        case SCMPD_VERDICT_KILL:
-                return STATS_KILL;
-        case SCMPD_VERDICT_RESPOND:
-                return v->error ? STATS_ERRNO : STATS_VALUE;
-        default:
-                return STATS_FAILED;
-        }
-}
-
-/* The handler that decided: the chain position a verdict came from, or NULL (the default). */
-static const char *decider(const struct notif *n)
-{
-        if (n->rule && n->chain_pos < n->rule->n_chain)
-                return n->rule->chain[n->chain_pos]->name;
+        free(ctl);
         return NULL;
 }
 
-/* Was an audit handler in the part of the chain that ran? */
-static bool audited(const struct notif *n)
-{
-        if (!n->rule)
-                return false;
-        for (size_t i = 0; i < n->rule->n_chain && i <= n->chain_pos; i++)
-                if (n->rule->chain[i]->ops == &audit_handler_ops &&
-                    !control_handler_disabled(n->rule->chain[i]->name))
-                        return true;
-        return false;
-}
+/* ---- the notification path ---- */
 
 static bool monitor_wants(const struct client *c, const struct notif *n, enum stats_verdict sv)
 {
@@ -1127,10 +1098,11 @@ static size_t format_event(char *buf, size_t size, const struct notif *n,
 
 static void on_batch(uv_timer_t *t)
 {
+        struct control *ctl = t->data;
         struct list_head *pos, *tmp;
 
-        ctl.batch_armed = false;
-        list_for_each_safe(pos, tmp, &ctl.clients)
+        ctl->batch_armed = false;
+        list_for_each_safe(pos, tmp, &ctl->clients)
         {
                 struct client *c = list_entry(pos, struct client, link);
 
@@ -1139,14 +1111,14 @@ static void on_batch(uv_timer_t *t)
         }
 }
 
-static void monitor_send(const struct notif *n, const struct scmpd_verdict *v,
+static void monitor_send(struct control *ctl, const struct notif *n, const struct scmpd_verdict *v,
                          enum stats_verdict sv, const char *handler, uint64_t latency_ns)
 {
         static char line[16384];
         struct list_head *pos, *tmp;
         size_t len = 0;
 
-        list_for_each_safe(pos, tmp, &ctl.clients)
+        list_for_each_safe(pos, tmp, &ctl->clients)
         {
                 struct client *c = list_entry(pos, struct client, link);
 
@@ -1155,7 +1127,7 @@ static void monitor_send(const struct notif *n, const struct scmpd_verdict *v,
                 /* A full client costs a counter, not the event's formatting. */
                 if (pending(c) + sizeof(line) > CONTROL_MONITOR_BUFFER) {
                         c->dropped++;
-                        ctl.dropped_events++;
+                        ctl->dropped_events++;
                         continue;
                 }
                 if (!len) {
@@ -1165,40 +1137,25 @@ static void monitor_send(const struct notif *n, const struct scmpd_verdict *v,
                 }
                 if (client_queue(c, line, len, CONTROL_MONITOR_BUFFER) < 0) {
                         c->dropped++;
-                        ctl.dropped_events++;
+                        ctl->dropped_events++;
                         continue;
                 }
                 /* Batch: one send() per MONITOR_BATCH bytes or MONITOR_DELAY_MS, not per event. */
-                if (pending(c) >= MONITOR_BATCH || !ctl.batching)
+                if (pending(c) >= MONITOR_BATCH || !ctl->batching)
                         client_flush(c);
-                else if (!ctl.batch_armed) {
-                        ctl.batch_armed = true;
-                        uv_timer_start(&ctl.batch, on_batch, MONITOR_DELAY_MS, 0);
+                else if (!ctl->batch_armed) {
+                        ctl->batch_armed = true;
+                        uv_timer_start(&ctl->batch, on_batch, MONITOR_DELAY_MS, 0);
                 }
         }
 }
 
-void control_notif_done(const struct notif *n, const struct scmpd_verdict *v, int answer)
+static void on_notif_done(void *userdata, const struct notif *n, const struct scmpd_verdict *v,
+                          int answer)
 {
-        enum stats_verdict sv = classify(v, answer);
-        const char *handler = v ? decider(n) : NULL;
-        uint64_t now = stats_now_ns();
-        uint64_t latency = n->received_ns && now > n->received_ns ? now - n->received_ns : 0;
-        const struct scmpd_handoff_state *o = n->s->origin;
+        struct control *ctl = userdata;
 
-        n->s->n_handled++;
-        stats_record(n->view.syscall, handler, sv, latency);
-        if (audited(n)) {
-                char key[64];
-                const char *id = o ? o->id : NULL;
-
-                if (!id) {
-                        snprintf(key, sizeof(key), "pid-%d", o ? (int)o->pid : 0);
-                        id = key;
-                }
-                audit_store_record(id, n->view.syscall, n->view.arch, n->view.nr, sv,
-                                   stats_realtime_ns());
-        }
-        if (ctl.n_monitors)
-                monitor_send(n, v, sv, handler, latency);
+        if (ctl->n_monitors)
+                monitor_send(ctl, n, v, stats_classify(v, answer), v ? stats_decider(n) : NULL,
+                             stats_latency_ns(n));
 }

@@ -11,6 +11,12 @@
  * Everything here is touched only on the loop thread, except what dispatch.c hands to worker
  * threads (a notif's target preparation and blocking handlers) and the deferred-answer queue,
  * which has its own lock.
+ *
+ * The core (intake, session, dispatch, target, handlers) knows nothing of the modules that watch
+ * it (control, stats, the audit store, systemd integration, the in-flight journal). They register
+ * a struct daemon_observer at start, and the core reports to every registered observer through
+ * daemon.c (see docs/design.md, "The observer seam"). Their state hangs off struct daemon as
+ * opaque objects, so that nothing lives in file-level singletons.
  */
 #pragma once
 
@@ -18,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 #include <uv.h>
 
 #include "list.h"
@@ -25,9 +32,50 @@
 #include "scmpd/handoff.h"
 #include "scmpd/notify.h"
 
+struct audit_store;
 struct config;
+struct control;
+struct journal;
+struct notif;
 struct policy;
 struct rule;
+struct sd;
+struct session;
+struct stats;
+
+/*
+ * What a module outside the core learns of the daemon's life. Every callback may be NULL, runs on
+ * the loop thread, must not block and must not fail: the core does not wait for an observer and
+ * does not ask it anything. Embed the struct in the observing object and pass the object as
+ * `userdata`.
+ */
+struct daemon_observer {
+        struct list_head link; /* daemon->observers */
+        void *userdata;
+        /* A session started serving its listener (also one adopted from an earlier run). */
+        void (*session_added)(void *userdata, struct session *s);
+        /* A session is closing: its poll has stopped; its fd lives until the last notif ends. */
+        void (*session_removed)(void *userdata, struct session *s);
+        /* Notification `n` ended. `v` is the verdict acted on (NULL when the target was gone
+         * before there was one), `answer` the result of answering (0, -ENOENT gone, other). */
+        void (*notif_done)(void *userdata, const struct notif *n, const struct scmpd_verdict *v,
+                           int answer);
+        /* Notification `id` of `s` needs no record any more: answered, or found gone. */
+        void (*notif_released)(void *userdata, const struct session *s, uint64_t id);
+        /* d->config was replaced (a reload); `old` is still referenced during the call. */
+        void (*config_changed)(void *userdata, const struct config *old);
+};
+
+/* How sessions receive: NULL `receive` is a plain NOTIF_RECV on the listener. The in-flight
+ * journal installs itself here, so that the kernel writes into its record directly. Same results
+ * as scmpd_notify_receive(). */
+struct daemon_receiver {
+        int (*receive)(void *userdata, struct session *s, struct seccomp_notif *req);
+        void *userdata;
+};
+
+/* Handlers disabled at run time (`scmpctl handler disable NAME`), at most this many. */
+#define DAEMON_MAX_DISABLED 64
 
 struct limits {
         unsigned connections;           /* handoff connections open at once */
@@ -79,6 +127,19 @@ struct daemon {
         bool sync_wake;
         uint64_t wake_last; /* serial of the session of the last notification received */
         unsigned wake_count, wake_switches;
+
+        /* The seam: who watches, how sessions receive, what is switched off (daemon.c). */
+        struct list_head observers;
+        struct daemon_receiver receiver;
+        char *disabled[DAEMON_MAX_DISABLED];
+        size_t n_disabled;
+
+        /* The observing modules' objects; each may be NULL (not started, or a unit test). */
+        struct stats *stats;
+        struct audit_store *audit;
+        struct control *control;
+        struct sd *sd;
+        struct journal *journal;
 };
 
 struct session {
@@ -99,7 +160,9 @@ struct session {
         unsigned drain_skip, drain_backoff;
         bool sync_wake;          /* SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is set on fd */
         struct list_head notifs; /* in arrival order: active and held */
-        /* control.c (hook): for `scmpctl listeners` */
+        bool releasing;          /* session_notif_done() is releasing held notifications */
+        bool release_again;      /* ... and one ended meanwhile: look again */
+        /* For `scmpctl listeners`. */
         uint64_t created_ns; /* CLOCK_MONOTONIC at session_new() */
         uint64_t n_handled;  /* notifications that ended */
 };
@@ -137,7 +200,7 @@ struct notif {
         struct scmpd_verdict verdict; /* the handler's, from a worker or a deferred answer */
         bool verdict_ready;
         uv_work_t work;
-        uint64_t received_ns;   /* control.c/stats.c (hook): CLOCK_MONOTONIC at receipt */
+        uint64_t received_ns;   /* CLOCK_MONOTONIC at receipt, for latencies */
         uv_timer_t *timer;      /* the handler's deadline while WORKING (malloc()ed, own close) */
         bool cancel_by_timeout; /* the deadline cancelled queued work: answer `fallback` */
         bool timed_out;         /* answered with the fallback; only the handler holds it */
@@ -147,18 +210,57 @@ struct notif {
 /* log.c */
 #include "log.h"
 
+/* daemon.c: the seam. daemon_init() readies the lists of a zeroed struct daemon. */
+void daemon_init(struct daemon *d);
+void daemon_observe(struct daemon *d, struct daemon_observer *o);
+void daemon_unobserve(struct daemon_observer *o);
+void daemon_session_added(struct daemon *d, struct session *s);
+void daemon_session_removed(struct daemon *d, struct session *s);
+void daemon_notif_done(struct daemon *d, const struct notif *n, const struct scmpd_verdict *v,
+                       int answer);
+void daemon_notif_released(struct daemon *d, const struct session *s, uint64_t id);
+/* Replace d->config (its reference is consumed) and tell the observers. */
+void daemon_set_config(struct daemon *d, struct config *c);
+int daemon_receive(struct daemon *d, struct session *s, struct seccomp_notif *req);
+/* The disabled-handler set: disable returns 0, or -ENOSPC when full, -ENOMEM; enable returns
+ * whether `name` was disabled. */
+bool daemon_handler_disabled(const struct daemon *d, const char *name);
+int daemon_handler_disable(struct daemon *d, const char *name);
+bool daemon_handler_enable(struct daemon *d, const char *name);
+void daemon_handlers_enable_all(struct daemon *d);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 /* intake.c */
 int intake_start(struct daemon *d);
 void intake_stop(struct daemon *d);
 
-/* session.c: takes ownership of fd and origin (both consumed, also on failure). */
-int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin);
+/*
+ * session.c: serve listener `fd` for `origin` (both consumed, also on failure). `serial` 0 hands
+ * out the next serial; an adopted listener keeps the one it had (later ones are then above it).
+ * *ret_session (may be NULL) borrows the session, which lives while it is in d->sessions.
+ */
+int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin, uint64_t serial,
+                struct session **ret_session);
 void session_close(struct session *s, const char *why);
 int session_loop_init(struct daemon *d);  /* from dispatch_init() */
 void session_loop_done(struct daemon *d); /* from dispatch_done() */
 void session_unref(struct session *s);
 /* A notification of this session was answered (or found gone): release held ones, resume. */
-void session_notif_done(struct session *s, struct notif *n);
+void session_notif_done(struct session *s);
+/*
+ * Take notification `req` (copied) as if it had just been received: a replay of one an earlier
+ * run received and did not answer. Same in-flight cap and per-thread order as a receive. Returns
+ * 0, -ENOMEM (nothing taken; the caller answers it), or -ESHUTDOWN when the session is closing.
+ */
+int session_inject(struct session *s, const struct seccomp_notif *req);
 
 /* dispatch.c */
 int dispatch_init(struct daemon *d);
@@ -167,11 +269,8 @@ void dispatch_done(struct daemon *d);
 void dispatch_notification(struct session *s, struct notif *n);
 struct notif *notif_new(struct session *s, const struct seccomp_notif *req);
 void notif_free(struct notif *n);
-
-/* sd.c */
-int sd_take_listen_fd(struct daemon *d);
-int sd_watchdog_start(struct daemon *d);
-void sd_watchdog_stop(struct daemon *d);
+/* handler_host.complete: a DEFERRED notification's verdict, from any thread. */
+void dispatch_complete_deferred(struct scmpd_deferred *d, const struct scmpd_verdict *v);
 
 /* config.c: reload the policy file; an invalid one is refused and logged, the old one kept. */
 void daemon_reload(struct daemon *d);

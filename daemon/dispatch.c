@@ -23,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control.h" /* hook: stats, audit store, monitors */
-#include "journal.h" /* sd.c hook */
 #include "policy.h"
 #include "scmpd/arch.h"
 #include "target.h"
@@ -92,7 +90,7 @@ struct notif *notif_new(struct session *s, const struct seccomp_notif *req)
         memcpy(&n->req, req, sizeof(n->req));
         n->deferred.n = n;
         n->state = NOTIF_RUNNING;
-        n->received_ns = stats_now_ns(); /* control.c hook */
+        n->received_ns = now_ns();
         list_init(&n->link);
         list_init(&n->done_link);
         return n;
@@ -111,15 +109,22 @@ void notif_free(struct notif *n)
         if (--n->d->n_notifs == 0 && n->d->stopping)
                 dispatch_done(n->d);
         if (!detached)
-                journal_release(s, n->req.id); /* sd.c hook: answered or gone, off the journal */
+                daemon_notif_released(n->d, s, n->req.id); /* answered or gone */
         for (int i = 0; i < 6; i++)
                 free(n->strings[i]);
         config_unref(n->config);
         list_del(&n->link);
         notif_release(s->d, n);
         if (!detached)
-                session_notif_done(s, NULL);
+                session_notif_done(s);
         session_unref(s);
+}
+
+/* n ended with verdict v (NULL: gone before one) and answer result r: tell the observers. */
+static void notif_ended(const struct notif *n, const struct scmpd_verdict *v, int r)
+{
+        n->s->n_handled++;
+        daemon_notif_done(n->d, n, v, r);
 }
 
 static const char *syscall_name(uint32_t arch, int nr)
@@ -193,7 +198,7 @@ static void prepare_done(uv_work_t *w, int status)
                 n->d->n_gone++;
                 log_session(LOG_DEBUG, n->s, "target %u gone before its arguments were read",
                             n->req.pid);
-                control_notif_done(n, NULL, -ENOENT); /* control.c hook */
+                notif_ended(n, NULL, -ENOENT);
                 notif_free(n);
                 return;
         }
@@ -293,7 +298,7 @@ static void run_chain(struct notif *n)
                 struct handler_instance *h = r->chain[n->chain_pos];
                 struct scmpd_verdict v = { .kind = SCMPD_VERDICT_NOT_HANDLED };
 
-                if (control_handler_disabled(h->name)) { /* control.c hook */
+                if (daemon_handler_disabled(n->d, h->name)) {
                         n->chain_pos++;
                         continue;
                 }
@@ -385,9 +390,9 @@ static void on_timeout(uv_timer_t *t)
         }
         answer(n, v);
         n->timed_out = true;
-        journal_release(s, n->req.id); /* sd.c hook: answered */
+        daemon_notif_released(n->d, s, n->req.id); /* answered */
         list_del(&n->link);
-        session_notif_done(s, NULL);
+        session_notif_done(s);
 }
 
 static void start_timeout(struct notif *n, const struct handler_instance *h)
@@ -409,7 +414,6 @@ static void start_timeout(struct notif *n, const struct handler_instance *h)
 
 /* ---- deferred answers ---- */
 
-void dispatch_complete_deferred(struct scmpd_deferred *d, const struct scmpd_verdict *v);
 void dispatch_complete_deferred(struct scmpd_deferred *dfr, const struct scmpd_verdict *v)
 {
         struct notif *n;
@@ -562,7 +566,7 @@ out:
                 n->d->n_answered++;
                 log_decision(n, &v);
         }
-        control_notif_done(n, &v, r); /* control.c hook */
+        notif_ended(n, &v, r);
 }
 
 static void finish(struct notif *n, struct scmpd_verdict v)

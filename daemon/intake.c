@@ -157,7 +157,7 @@ static void conn_complete(struct conn *c)
         c->fds[state->seccomp_fd_index] = c->fds[--c->n_fds];
         log_msg(LOG_DEBUG, "handoff connection %llu: listener for pid %d, container %s",
                 (unsigned long long)c->serial, (int)state->pid, state->id ? state->id : "-");
-        r = session_new(c->d, listener, state);
+        r = session_new(c->d, listener, state, 0, NULL);
         if (r < 0) {
                 snprintf(msg, sizeof(msg), "cannot serve the listener: %s; closed",
                          r == -EMFILE ? "too many listeners" : strerror(-r));

@@ -23,7 +23,7 @@
  *     notification is all zero (arch 0: no real notification has arch 0) was armed but never
  *     filled, and is free for every purpose;
  *   - in this process, every filled slot of a live session is in the index (serial, id) -> slot,
- *     so journal_release() finds it in O(1); slots from a previous run are "unclaimed" until their
+ *     so journal_release(j) finds it in O(1); slots from a previous run are "unclaimed" until their
  *     session is adopted;
  *   - IDs are answered at most once: the kernel accepts one answer per ID and IDs are never
  *     reused (a 64-bit counter per filter), and a replay first checks ID_VALID, which is true
@@ -78,7 +78,7 @@ struct journal_slot {
 _Static_assert(sizeof(struct journal_header) == 64, "journal header layout");
 _Static_assert(sizeof(struct journal_slot) == 128, "journal slot layout");
 
-static struct {
+struct journal {
         int fd;
         struct journal_header *hdr;
         size_t map_size;
@@ -91,11 +91,14 @@ static struct {
         uint8_t *flags;
         unsigned in_use;
         bool warned_full;
-} J = { .fd = -1 };
+        /* Kept across journal_reset(): */
+        struct daemon *d;
+        struct daemon_observer observer;
+};
 
-static struct journal_slot *slot_at(uint32_t i)
+static struct journal_slot *slot_at(struct journal *j, uint32_t i)
 {
-        return (struct journal_slot *)((uint8_t *)J.hdr + sizeof(struct journal_header)) + i;
+        return (struct journal_slot *)((uint8_t *)j->hdr + sizeof(struct journal_header)) + i;
 }
 
 static size_t bytes_for(uint32_t n_slots)
@@ -103,51 +106,51 @@ static size_t bytes_for(uint32_t n_slots)
         return sizeof(struct journal_header) + (size_t)n_slots * sizeof(struct journal_slot);
 }
 
-static uint32_t hash_of(uint64_t serial, uint64_t id)
+static uint32_t hash_of(struct journal *j, uint64_t serial, uint64_t id)
 {
         uint64_t h = (serial * 0x9e3779b97f4a7c15ull) ^ id;
 
         h ^= h >> 33;
         h *= 0xff51afd7ed558ccdull;
         h ^= h >> 33;
-        return (uint32_t)(h & (J.n_slots - 1)); /* n_slots is a power of two */
+        return (uint32_t)(h & (j->n_slots - 1)); /* n_slots is a power of two */
 }
 
-static void index_add(uint32_t i)
+static void index_add(struct journal *j, uint32_t i)
 {
-        struct journal_slot *sl = slot_at(i);
-        uint32_t b = hash_of(sl->serial, sl->u.notif.id);
+        struct journal_slot *sl = slot_at(j, i);
+        uint32_t b = hash_of(j, sl->serial, sl->u.notif.id);
 
-        J.chain[i] = J.bucket[b];
-        J.bucket[b] = i + 1;
-        J.flags[i] |= FLAG_INDEXED;
+        j->chain[i] = j->bucket[b];
+        j->bucket[b] = i + 1;
+        j->flags[i] |= FLAG_INDEXED;
 }
 
-static void index_del(uint32_t i)
+static void index_del(struct journal *j, uint32_t i)
 {
-        struct journal_slot *sl = slot_at(i);
-        uint32_t *p = &J.bucket[hash_of(sl->serial, sl->u.notif.id)];
+        struct journal_slot *sl = slot_at(j, i);
+        uint32_t *p = &j->bucket[hash_of(j, sl->serial, sl->u.notif.id)];
 
         while (*p && *p != i + 1)
-                p = &J.chain[*p - 1];
+                p = &j->chain[*p - 1];
         if (*p)
-                *p = J.chain[i];
-        J.chain[i] = 0;
-        J.flags[i] &= (uint8_t)~FLAG_INDEXED;
+                *p = j->chain[i];
+        j->chain[i] = 0;
+        j->flags[i] &= (uint8_t)~FLAG_INDEXED;
 }
 
-static void slot_free(uint32_t i)
+static void slot_free(struct journal *j, uint32_t i)
 {
-        struct journal_slot *sl = slot_at(i);
+        struct journal_slot *sl = slot_at(j, i);
 
-        if (J.flags[i] & FLAG_INDEXED) {
-                index_del(i);
-                J.in_use--;
+        if (j->flags[i] & FLAG_INDEXED) {
+                index_del(j, i);
+                j->in_use--;
         }
-        J.flags[i] = 0;
+        j->flags[i] = 0;
         __atomic_store_n(&sl->state, SLOT_FREE, __ATOMIC_RELEASE);
         sl->serial = 0;
-        J.free_stack[J.n_free++] = i;
+        j->free_stack[j->n_free++] = i;
 }
 
 static bool slot_filled(const struct journal_slot *sl)
@@ -156,39 +159,39 @@ static bool slot_filled(const struct journal_slot *sl)
 }
 
 /* (Re)allocate the in-memory side for n slots; the index is rebuilt from the flags. */
-static int tables_resize(uint32_t n)
+static int tables_resize(struct journal *j, uint32_t n)
 {
         uint32_t *fs, *bk, *ch;
         uint8_t *fl;
 
-        fs = realloc(J.free_stack, n * sizeof(*fs));
+        fs = realloc(j->free_stack, n * sizeof(*fs));
         if (!fs)
                 return -ENOMEM;
-        J.free_stack = fs;
-        ch = realloc(J.chain, n * sizeof(*ch));
+        j->free_stack = fs;
+        ch = realloc(j->chain, n * sizeof(*ch));
         if (!ch)
                 return -ENOMEM;
-        J.chain = ch;
-        fl = realloc(J.flags, n);
+        j->chain = ch;
+        fl = realloc(j->flags, n);
         if (!fl)
                 return -ENOMEM;
-        J.flags = fl;
+        j->flags = fl;
         bk = calloc(n, sizeof(*bk));
         if (!bk)
                 return -ENOMEM;
-        free(J.bucket);
-        J.bucket = bk;
+        free(j->bucket);
+        j->bucket = bk;
         return 0;
 }
 
-static void index_rebuild(uint32_t old_n)
+static void index_rebuild(struct journal *j, uint32_t old_n)
 {
         for (uint32_t i = 0; i < old_n; i++)
-                if (J.flags[i] & FLAG_INDEXED)
-                        index_add(i);
+                if (j->flags[i] & FLAG_INDEXED)
+                        index_add(j, i);
 }
 
-static int kernel_notif_size(void)
+static int kernel_notif_size(struct journal *j)
 {
         struct scmpd_notify_sizes sz;
         int r = scmpd_notify_sizes(&sz);
@@ -197,104 +200,104 @@ static int kernel_notif_size(void)
                 return r;
         if (sz.notif < sizeof(struct seccomp_notif) || sz.notif > JOURNAL_NOTIF_BYTES)
                 return -EOVERFLOW;
-        J.notif_size = sz.notif;
+        j->notif_size = sz.notif;
         return 0;
 }
 
-static int grow(void)
+static int grow(struct journal *j)
 {
-        uint32_t old = J.n_slots, n = old * 2;
+        uint32_t old = j->n_slots, n = old * 2;
         void *m;
         int r;
 
         if (n > JOURNAL_MAX_SLOTS || n < old)
                 return -ENOSPC;
-        if (ftruncate(J.fd, (off_t)bytes_for(n)) < 0)
+        if (ftruncate(j->fd, (off_t)bytes_for(n)) < 0)
                 return negative_errno();
-        m = mremap(J.hdr, J.map_size, bytes_for(n), MREMAP_MAYMOVE);
+        m = mremap(j->hdr, j->map_size, bytes_for(n), MREMAP_MAYMOVE);
         if (m == MAP_FAILED)
                 return negative_errno();
-        J.hdr = m;
-        J.map_size = bytes_for(n);
-        r = tables_resize(n);
+        j->hdr = m;
+        j->map_size = bytes_for(n);
+        r = tables_resize(j, n);
         if (r < 0)
                 return r; /* the file grew but the tables did not: stay at the old size */
-        J.n_slots = n;
-        J.hdr->n_slots = n;
-        memset(J.flags + old, 0, n - old);
-        memset(J.chain, 0, n * sizeof(*J.chain));
-        index_rebuild(old);
+        j->n_slots = n;
+        j->hdr->n_slots = n;
+        memset(j->flags + old, 0, n - old);
+        memset(j->chain, 0, n * sizeof(*j->chain));
+        index_rebuild(j, old);
         for (uint32_t i = n; i-- > old;)
-                J.free_stack[J.n_free++] = i;
+                j->free_stack[j->n_free++] = i;
         return 0;
 }
 
-static void journal_reset(void)
+static void journal_reset(struct journal *j)
 {
-        if (J.hdr)
-                munmap(J.hdr, J.map_size);
-        safe_close(J.fd);
-        free(J.free_stack);
-        free(J.bucket);
-        free(J.chain);
-        free(J.flags);
-        J = (typeof(J)){ .fd = -1 };
+        if (j->hdr)
+                munmap(j->hdr, j->map_size);
+        safe_close(j->fd);
+        free(j->free_stack);
+        free(j->bucket);
+        free(j->chain);
+        free(j->flags);
+        *j = (struct journal){ .fd = -1, .observer = j->observer, .d = j->d };
 }
 
-static int map_fd(int fd, uint32_t n_slots)
+static int map_fd(struct journal *j, int fd, uint32_t n_slots)
 {
         void *m = mmap(NULL, bytes_for(n_slots), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
         if (m == MAP_FAILED)
                 return negative_errno();
-        J.hdr = m;
-        J.map_size = bytes_for(n_slots);
-        J.n_slots = n_slots;
-        return tables_resize(n_slots);
+        j->hdr = m;
+        j->map_size = bytes_for(n_slots);
+        j->n_slots = n_slots;
+        return tables_resize(j, n_slots);
 }
 
-int journal_create(void)
+int journal_create(struct journal *j)
 {
         int r;
 
-        journal_reset();
-        r = kernel_notif_size();
+        journal_reset(j);
+        r = kernel_notif_size(j);
         if (r < 0)
                 return r;
-        J.fd = memfd_create("scmpd-journal", MFD_CLOEXEC);
-        if (J.fd < 0)
+        j->fd = memfd_create("scmpd-journal", MFD_CLOEXEC);
+        if (j->fd < 0)
                 return negative_errno();
-        if (ftruncate(J.fd, (off_t)bytes_for(JOURNAL_MIN_SLOTS)) < 0) {
+        if (ftruncate(j->fd, (off_t)bytes_for(JOURNAL_MIN_SLOTS)) < 0) {
                 r = negative_errno();
-                journal_reset();
+                journal_reset(j);
                 return r;
         }
-        r = map_fd(J.fd, JOURNAL_MIN_SLOTS);
+        r = map_fd(j, j->fd, JOURNAL_MIN_SLOTS);
         if (r < 0) {
-                journal_reset();
+                journal_reset(j);
                 return r;
         }
-        memcpy(J.hdr->magic, JOURNAL_MAGIC, 8);
-        J.hdr->version = JOURNAL_VERSION;
-        J.hdr->slot_size = sizeof(struct journal_slot);
-        J.hdr->notif_bytes = JOURNAL_NOTIF_BYTES;
-        J.hdr->n_slots = J.n_slots;
-        memset(J.flags, 0, J.n_slots);
-        memset(J.chain, 0, J.n_slots * sizeof(*J.chain));
-        for (uint32_t i = J.n_slots; i-- > 0;)
-                J.free_stack[J.n_free++] = i;
-        return J.fd;
+        memcpy(j->hdr->magic, JOURNAL_MAGIC, 8);
+        j->hdr->version = JOURNAL_VERSION;
+        j->hdr->slot_size = sizeof(struct journal_slot);
+        j->hdr->notif_bytes = JOURNAL_NOTIF_BYTES;
+        j->hdr->n_slots = j->n_slots;
+        memset(j->flags, 0, j->n_slots);
+        memset(j->chain, 0, j->n_slots * sizeof(*j->chain));
+        for (uint32_t i = j->n_slots; i-- > 0;)
+                j->free_stack[j->n_free++] = i;
+        return j->fd;
 }
 
-int journal_adopt(int fd)
+int journal_adopt(struct journal *j, int fd)
 {
         struct journal_header h;
         struct stat st;
         unsigned claimed = 0;
         int r;
 
-        journal_reset();
-        r = kernel_notif_size();
+        journal_reset(j);
+        r = kernel_notif_size(j);
         if (r < 0) {
                 safe_close(fd);
                 return r;
@@ -310,184 +313,223 @@ int journal_adopt(int fd)
                 safe_close(fd);
                 return -EBADMSG;
         }
-        J.fd = fd;
-        r = map_fd(fd, h.n_slots);
+        j->fd = fd;
+        r = map_fd(j, fd, h.n_slots);
         if (r < 0) {
-                journal_reset();
+                journal_reset(j);
                 return r;
         }
-        memset(J.flags, 0, J.n_slots);
-        memset(J.chain, 0, J.n_slots * sizeof(*J.chain));
-        for (uint32_t i = J.n_slots; i-- > 0;) {
-                struct journal_slot *sl = slot_at(i);
+        memset(j->flags, 0, j->n_slots);
+        memset(j->chain, 0, j->n_slots * sizeof(*j->chain));
+        for (uint32_t i = j->n_slots; i-- > 0;) {
+                struct journal_slot *sl = slot_at(j, i);
 
                 if (slot_filled(sl)) {
-                        J.flags[i] = FLAG_UNCLAIMED;
+                        j->flags[i] = FLAG_UNCLAIMED;
                         claimed++;
                         continue;
                 }
                 sl->state = SLOT_FREE;
                 sl->serial = 0;
-                J.free_stack[J.n_free++] = i;
+                j->free_stack[j->n_free++] = i;
         }
         return (int)claimed;
 }
 
-int journal_fd(void)
+int journal_fd(struct journal *j)
 {
-        return J.fd;
+        return j->fd;
 }
 
-bool journal_enabled(void)
+bool journal_enabled(struct journal *j)
 {
-        return J.hdr != NULL;
+        return j->hdr != NULL;
 }
 
-uint64_t journal_next_serial(void)
+uint64_t journal_next_serial(struct journal *j)
 {
-        return J.hdr ? J.hdr->next_serial : 0;
+        return j->hdr ? j->hdr->next_serial : 0;
 }
 
-void journal_set_next_serial(uint64_t serial)
+void journal_set_next_serial(struct journal *j, uint64_t serial)
 {
-        if (J.hdr && serial > J.hdr->next_serial)
-                J.hdr->next_serial = serial;
+        if (j->hdr && serial > j->hdr->next_serial)
+                j->hdr->next_serial = serial;
 }
 
-int journal_receive(struct session *s, struct seccomp_notif *req)
+/* The daemon's receiver: NOTIF_RECV for session `s` through a journal slot (see the top). */
+static int journal_receive(void *userdata, struct session *s, struct seccomp_notif *req)
 {
+        struct journal *j = userdata;
         struct journal_slot *sl;
         uint32_t i;
         int r;
 
-        if (!J.hdr)
+        if (!j->hdr)
                 return scmpd_notify_receive(s->fd, req);
-        if (J.n_free == 0 && grow() < 0) {
-                if (!J.warned_full)
+        if (j->n_free == 0 && grow(j) < 0) {
+                if (!j->warned_full)
                         log_warning("the in-flight journal is full (%u slots); notifications "
                                     "received now are not protected against a crash",
-                                    J.n_slots);
-                J.warned_full = true;
+                                    j->n_slots);
+                j->warned_full = true;
                 return scmpd_notify_receive(s->fd, req);
         }
-        i = J.free_stack[--J.n_free];
-        sl = slot_at(i);
+        i = j->free_stack[--j->n_free];
+        sl = slot_at(j, i);
         memset(sl->u.bytes, 0, sizeof(sl->u.bytes));
         sl->serial = s->serial;
         __atomic_store_n(&sl->state, SLOT_ARMED, __ATOMIC_RELEASE);
         /* The kernel writes the notification into the journal itself. */
         r = scmpd_notify_receive(s->fd, &sl->u.notif);
         if (r < 0) {
-                slot_free(i);
+                slot_free(j, i);
                 return r;
         }
-        memcpy(req, sl->u.bytes, J.notif_size);
-        index_add(i);
-        J.in_use++;
+        memcpy(req, sl->u.bytes, j->notif_size);
+        index_add(j, i);
+        j->in_use++;
         return 0;
 }
 
-void journal_release(const struct session *s, uint64_t id)
+void journal_release(struct journal *j, const struct session *s, uint64_t id)
 {
-        uint32_t j;
+        uint32_t k;
 
-        if (!J.hdr || !s)
+        if (!j->hdr || !s)
                 return;
-        for (j = J.bucket[hash_of(s->serial, id)]; j; j = J.chain[j - 1]) {
-                struct journal_slot *sl = slot_at(j - 1);
+        for (k = j->bucket[hash_of(j, s->serial, id)]; k; k = j->chain[k - 1]) {
+                struct journal_slot *sl = slot_at(j, k - 1);
 
                 if (sl->serial == s->serial && sl->u.notif.id == id) {
-                        slot_free(j - 1);
+                        slot_free(j, k - 1);
                         return;
                 }
         }
 }
 
-static int cmp_slot_id(const void *a, const void *b)
+struct replay {
+        uint64_t id;
+        uint32_t slot;
+};
+
+static int cmp_replay_id(const void *a, const void *b)
 {
-        uint64_t x = slot_at(*(const uint32_t *)a)->u.notif.id;
-        uint64_t y = slot_at(*(const uint32_t *)b)->u.notif.id;
+        uint64_t x = ((const struct replay *)a)->id, y = ((const struct replay *)b)->id;
 
         return x < y ? -1 : x > y;
 }
 
-int journal_replay(struct session *s, unsigned *ret_stale)
+int journal_replay(struct journal *j, struct session *s, unsigned *ret_stale)
 {
-        _cleanup_free_ uint32_t *todo = NULL;
+        _cleanup_free_ struct replay *todo = NULL;
         unsigned n_todo = 0, stale = 0;
         int done = 0;
 
         if (ret_stale)
                 *ret_stale = 0;
-        if (!J.hdr)
+        if (!j->hdr)
                 return 0;
-        for (uint32_t i = 0; i < J.n_slots; i++) {
-                struct journal_slot *sl = slot_at(i);
+        for (uint32_t i = 0; i < j->n_slots; i++) {
+                struct journal_slot *sl = slot_at(j, i);
 
-                if (!(J.flags[i] & FLAG_UNCLAIMED) || sl->serial != s->serial)
+                if (!(j->flags[i] & FLAG_UNCLAIMED) || sl->serial != s->serial)
                         continue;
-                J.flags[i] &= (uint8_t)~FLAG_UNCLAIMED;
+                j->flags[i] &= (uint8_t)~FLAG_UNCLAIMED;
                 /* Only a received, unanswered notification is valid: anything else was answered
                  * (perhaps by the run that died, after its last journal write) or abandoned. */
                 if (scmpd_notify_id_valid(s->fd, sl->u.notif.id) < 0) {
-                        slot_free(i);
+                        slot_free(j, i);
                         stale++;
                         continue;
                 }
                 if (!todo) {
-                        todo = calloc(J.n_slots, sizeof(*todo));
+                        todo = calloc(j->n_slots, sizeof(*todo));
                         if (!todo) {
                                 /* Keep it on record for the next run; answer it now as the
                                  * kernel would have without a supervisor. */
                                 (void)scmpd_notify_respond_errno(s->fd, sl->u.notif.id, ENOSYS);
-                                slot_free(i);
+                                slot_free(j, i);
                                 continue;
                         }
                 }
-                index_add(i);
-                J.in_use++;
-                todo[n_todo++] = i;
+                index_add(j, i);
+                j->in_use++;
+                todo[n_todo++] = (struct replay){ .id = sl->u.notif.id, .slot = i };
         }
         if (n_todo > 1)
-                qsort(todo, n_todo, sizeof(*todo), cmp_slot_id);
+                qsort(todo, n_todo, sizeof(*todo), cmp_replay_id);
         for (unsigned k = 0; k < n_todo; k++) {
-                struct journal_slot *sl = slot_at(todo[k]);
-                struct notif *n = notif_new(s, &sl->u.notif);
+                /* A copy: the injection may answer at once, which frees the slot. */
+                struct seccomp_notif req = slot_at(j, todo[k].slot)->u.notif;
 
-                if (!n) {
-                        (void)scmpd_notify_respond_errno(s->fd, sl->u.notif.id, ENOMEM);
-                        slot_free(todo[k]);
-                        continue;
-                }
                 log_session(LOG_NOTICE, s,
                             "answering notification %llu of tid %u (syscall %d) that the previous "
                             "run received and left unanswered",
-                            (unsigned long long)sl->u.notif.id, sl->u.notif.pid,
-                            sl->u.notif.data.nr);
-                s->inflight++;
-                list_add_tail(&n->link, &s->notifs);
+                            (unsigned long long)req.id, req.pid, req.data.nr);
+                if (session_inject(s, &req) < 0) {
+                        (void)scmpd_notify_respond_errno(s->fd, req.id, ENOMEM);
+                        slot_free(j, todo[k].slot);
+                        continue;
+                }
                 done++;
-                /* May answer at once, which frees the slot through journal_release(). */
-                dispatch_notification(s, n);
         }
         if (ret_stale)
                 *ret_stale = stale;
         return done;
 }
 
-unsigned journal_drop_unclaimed(void)
+unsigned journal_drop_unclaimed(struct journal *j)
 {
         unsigned n = 0;
 
-        for (uint32_t i = 0; J.hdr && i < J.n_slots; i++)
-                if (J.flags[i] & FLAG_UNCLAIMED) {
-                        slot_free(i);
+        for (uint32_t i = 0; j->hdr && i < j->n_slots; i++)
+                if (j->flags[i] & FLAG_UNCLAIMED) {
+                        slot_free(j, i);
                         n++;
                 }
         return n;
 }
 
-unsigned journal_in_use(void)
+unsigned journal_in_use(struct journal *j)
 {
-        return J.in_use;
+        return j->in_use;
+}
+
+static void on_notif_released(void *userdata, const struct session *s, uint64_t id)
+{
+        journal_release(userdata, s, id);
+}
+
+struct journal *journal_new(struct daemon *d)
+{
+        struct journal *j = calloc(1, sizeof(*j));
+
+        if (!j)
+                return NULL;
+        j->fd = -1;
+        j->d = d;
+        j->observer = (struct daemon_observer){
+                .userdata = j,
+                .notif_released = on_notif_released,
+        };
+        if (d) {
+                d->receiver = (struct daemon_receiver){ .receive = journal_receive, .userdata = j };
+                daemon_observe(d, &j->observer);
+        }
+        return j;
+}
+
+struct journal *journal_free(struct journal *j)
+{
+        if (!j)
+                return NULL;
+        if (j->d) {
+                daemon_unobserve(&j->observer);
+                if (j->d->receiver.userdata == j)
+                        j->d->receiver = (struct daemon_receiver){};
+        }
+        journal_reset(j);
+        free(j);
+        return NULL;
 }

@@ -16,11 +16,21 @@
 #define JOURNAL_MIN_SLOTS 256u
 #define JOURNAL_MAX_SLOTS (1u << 20)
 
+struct journal;
+
+/*
+ * A journal without a memfd yet; with `d`, it becomes d's receiver (NOTIF_RECV goes through its
+ * slots once it has a memfd) and frees a slot when the daemon reports its notification released.
+ * NULL on ENOMEM. journal_free() undoes both and unmaps.
+ */
+struct journal *journal_new(struct daemon *d);
+struct journal *journal_free(struct journal *j);
+
 /*
  * Create a fresh journal. Returns the memfd (owned by the journal; the caller may send it to
  * the fd store but must not close it) or a negative errno.
  */
-int journal_create(void);
+int journal_create(struct journal *j);
 
 /*
  * Adopt a journal a previous scmpd left in the fd store. `fd` is consumed. Slots that hold a
@@ -28,36 +38,29 @@ int journal_create(void);
  * adopted session or journal_drop_unclaimed() frees them. Returns the number of such slots, or
  * a negative errno when the memfd is not a journal of this format (it is then closed).
  */
-int journal_adopt(int fd);
+int journal_adopt(struct journal *j, int fd);
 
 /* The journal's memfd (borrowed), or -1 when there is none. */
-int journal_fd(void);
-bool journal_enabled(void);
+int journal_fd(struct journal *j);
+bool journal_enabled(struct journal *j);
 
 /* The next session serial a previous run would have handed out (0 when unknown), and its update. */
-uint64_t journal_next_serial(void);
-void journal_set_next_serial(uint64_t serial);
-
-/*
- * NOTIF_RECV for session `s`, through a journal slot: the kernel writes the notification straight
- * into the memfd, so there is no moment at which a received notification is not on record. On
- * success a copy lands in `req` (kernel-sized, borrowed). Same results as scmpd_notify_receive().
- */
-int journal_receive(struct session *s, struct seccomp_notif *req);
+uint64_t journal_next_serial(struct journal *j);
+void journal_set_next_serial(struct journal *j, uint64_t serial);
 
 /* The notification `id` of session `s` was answered or is gone: free its slot. Idempotent. */
-void journal_release(const struct session *s, uint64_t id);
+void journal_release(struct journal *j, const struct session *s, uint64_t id);
 
 /*
  * For an adopted session: every notification a previous run received on this listener and did
- * not answer. Those the kernel still holds (ID_VALID) are dispatched again under the session's
- * policy; the others were answered or abandoned, and are forgotten. Returns the number
- * dispatched; *ret_stale (if non-NULL) gets the number forgotten.
+ * not answer. Those the kernel still holds (ID_VALID) enter again through session_inject(); the
+ * others were answered or abandoned, and are forgotten. Returns the number dispatched; *ret_stale
+ * (if non-NULL) gets the number forgotten.
  */
-int journal_replay(struct session *s, unsigned *ret_stale);
+int journal_replay(struct journal *j, struct session *s, unsigned *ret_stale);
 
 /* Free every slot no adopted session claimed. Returns how many. */
-unsigned journal_drop_unclaimed(void);
+unsigned journal_drop_unclaimed(struct journal *j);
 
 /* Slots holding a notification right now (for STATUS and tests). */
-unsigned journal_in_use(void);
+unsigned journal_in_use(struct journal *j);

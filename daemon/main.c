@@ -20,11 +20,14 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "audit_store.h"
 #include "config.h" /* the build's configuration: versions and paths */
 #include "control.h"
+#include "journal.h"
 #include "policy.h"
-#include "sandbox.h" /* sandbox.c hook */
-#include "sd.h"      /* sd.c hook */
+#include "sandbox.h"
+#include "sd.h"
+#include "stats.h"
 #include "util.h"
 
 /* The policy's place is fixed by scmpd.json(5), whatever the install prefix: an operator (and
@@ -66,7 +69,7 @@ static void on_signal(uv_signal_t *h, int signum)
         (void)sd_notify(0, "STOPPING=1");
         d->stopping = true;
         intake_stop(d);
-        control_stop(d); /* control.c hook */
+        control_stop(d);
         sd_watchdog_stop(d);
         list_for_each_safe(pos, tmp, &d->sessions)
                 session_close(list_entry(pos, struct session, link), "scmpd is stopping");
@@ -220,8 +223,19 @@ int main(int argc, char **argv)
         }
         d.sync_wake = true; /* session.c: until notifications interleave from several listeners */
         d.loop = uv_default_loop();
-        list_init(&d.sessions);
-        list_init(&d.conns);
+        daemon_init(&d);
+        /* The observers, in the order they hear of an ended notification: statistics, the audit
+         * store, then (control_start) monitors. */
+        d.stats = stats_new();
+        if (d.stats)
+                daemon_observe(&d, stats_observer(d.stats));
+        d.audit = audit_store_new(&d);
+        d.journal = journal_new(&d);
+        d.sd = sd_new(&d);
+        if (!d.stats || !d.audit || !d.journal || !d.sd) {
+                log_error("cannot set up dispatch: %s", strerror(ENOMEM));
+                return EXIT_FAILURE;
+        }
         r = dispatch_init(&d);
         if (r < 0) {
                 log_error("cannot set up dispatch: %s", strerror(-r));
@@ -236,7 +250,7 @@ int main(int argc, char **argv)
                 log_error("cannot listen on %s: %s", d.listen_path, strerror(-r));
                 return EXIT_FAILURE;
         }
-        /* control.c hook: without the control socket scmpd still serves listeners. */
+        /* Without the control socket scmpd still serves listeners. */
         r = ensure_parent_dir(d.control_path);
         if (r >= 0)
                 r = control_start(&d);
@@ -245,7 +259,7 @@ int main(int argc, char **argv)
                            d.control_path);
         else if (r < 0)
                 log_error("control socket %s not available: %s", d.control_path, strerror(-r));
-        /* sd.c hook: adopt the listeners and in-flight journal a previous run left in the fd
+        /* Adopt the listeners and in-flight journal a previous run left in the fd
          * store (nothing without systemd). */
         (void)sd_adopt(&d);
         uv_signal_init(d.loop, &d.sig_hup);
@@ -256,7 +270,7 @@ int main(int argc, char **argv)
         uv_signal_start(&d.sig_term, on_signal, SIGTERM);
         uv_signal_start(&d.sig_int, on_signal, SIGINT);
 
-        /* sandbox.c hook: sockets are bound and the fd store adopted; from here on scmpd makes
+        /* Sockets are bound and the fd store adopted; from here on scmpd makes
          * only the system calls it serves with. Asked for and not possible is fatal. */
         if (!no_sandbox && d.config->sandbox && (r = sandbox_apply()) < 0) {
                 log_error("cannot confine scmpd with its seccomp filter: %s", strerror(-r));
@@ -266,13 +280,21 @@ int main(int argc, char **argv)
         log_notice("scmpd %s ready: handoff socket %s, policy %s, features 0x%x", SCMPD_VERSION,
                    d.listen_path, d.config->source, (unsigned)d.notify_features);
         (void)sd_watchdog_start(&d);
-        sd_ready(&d); /* sd.c hook: READY=1 and STATUS */
+        sd_ready(&d); /* READY=1 and STATUS */
 
         uv_run(d.loop, UV_RUN_DEFAULT);
 
         log_info("stopped: %llu notifications, %llu answered, %llu targets gone",
                  (unsigned long long)d.n_notifications, (unsigned long long)d.n_answered,
                  (unsigned long long)d.n_gone);
+        d.control = control_free(d.control);
+        d.sd = sd_free(d.sd);
+        d.journal = journal_free(d.journal);
+        d.audit = audit_store_free(d.audit);
+        if (d.stats)
+                daemon_unobserve(stats_observer(d.stats));
+        d.stats = stats_free(d.stats);
+        daemon_handlers_enable_all(&d);
         config_unref(d.config);
         uv_loop_close(d.loop);
         pthread_mutex_destroy(&d.deferred_lock);

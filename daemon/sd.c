@@ -50,7 +50,9 @@ struct stored_fd {
         bool adopted; /* in use under this name: a duplicate must not remove it from the store */
 };
 
-static struct {
+struct sd {
+        struct daemon *d;
+        struct daemon_observer observer;
         bool collected;
         bool fdstore;              /* NOTIFY_SOCKET was set: FDSTORE messages have a receiver */
         unsigned long fdstore_max; /* $FDSTORE (systemd >= 254), 0 when not told */
@@ -59,53 +61,52 @@ static struct {
         bool control_activated;
         struct stored_fd *stored;
         size_t n_stored;
-        bool adopting;
-        struct session *adopted; /* the session sd_session_added() saw while adopting */
+        bool adopting; /* a listener from the store is being adopted: it is there already */
         unsigned n_adopted, n_replayed, n_stale, n_refused;
-} S = { .handoff_fd = -1, .control_fd = -1 };
+};
 
-static void collect(void)
+static void collect(struct sd *sd)
 {
         const char *fdstore_max;
         char **names = NULL;
         int n;
 
-        if (S.collected)
+        if (sd->collected)
                 return;
-        S.collected = true;
-        S.fdstore = getenv("NOTIFY_SOCKET") != NULL;
+        sd->collected = true;
+        sd->fdstore = getenv("NOTIFY_SOCKET") != NULL;
         /* systemd 254 and later say how many fds the store takes (FileDescriptorStoreMax=). */
         fdstore_max = getenv("FDSTORE");
-        if (S.fdstore && fdstore_max) {
+        if (sd->fdstore && fdstore_max) {
                 char *end = NULL;
                 unsigned long max = strtoul(fdstore_max, &end, 10);
 
                 if (end && *end == 0 && max == 0) {
-                        S.fdstore = false;
+                        sd->fdstore = false;
                         log_warning("the service has no fd store (FileDescriptorStoreMax=0): "
                                     "listeners will not survive a restart");
                 } else if (end && *end == 0) {
-                        S.fdstore_max = max;
+                        sd->fdstore_max = max;
                 }
         }
         n = sd_listen_fds_with_names(1, &names);
         if (n < 0)
                 log_warning("ignoring the fds passed by the service manager: %s", strerror(-n));
         if (n > 0)
-                S.stored = calloc((size_t)n, sizeof(*S.stored));
+                sd->stored = calloc((size_t)n, sizeof(*sd->stored));
         for (int i = 0; i < n; i++) {
                 int fd = SD_LISTEN_FDS_START + i;
                 const char *name = names && names[i] ? names[i] : "unknown";
                 bool listening = sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) > 0;
 
-                if (listening && S.handoff_fd < 0 &&
+                if (listening && sd->handoff_fd < 0 &&
                     (strcmp(name, "handoff") == 0 || (n == 1 && strcmp(name, "unknown") == 0)))
-                        S.handoff_fd = fd;
-                else if (listening && S.control_fd < 0 && strcmp(name, "control") == 0)
-                        S.control_fd = fd;
-                else if (S.stored && strlen(name) < FDNAME_MAX) {
-                        snprintf(S.stored[S.n_stored].name, FDNAME_MAX, "%s", name);
-                        S.stored[S.n_stored++].fd = fd;
+                        sd->handoff_fd = fd;
+                else if (listening && sd->control_fd < 0 && strcmp(name, "control") == 0)
+                        sd->control_fd = fd;
+                else if (sd->stored && strlen(name) < FDNAME_MAX) {
+                        snprintf(sd->stored[sd->n_stored].name, FDNAME_MAX, "%s", name);
+                        sd->stored[sd->n_stored++].fd = fd;
                 } else {
                         log_warning("closing passed fd %d named '%s': not ours", fd, name);
                         safe_close(fd);
@@ -118,13 +119,16 @@ static void collect(void)
 
 int sd_take_listen_fd(struct daemon *d)
 {
+        struct sd *sd = d->sd;
         int fd;
 
-        collect();
-        if (S.handoff_fd < 0)
+        if (!sd)
                 return -ENOENT;
-        fd = S.handoff_fd;
-        S.handoff_fd = -1;
+        collect(sd);
+        if (sd->handoff_fd < 0)
+                return -ENOENT;
+        fd = sd->handoff_fd;
+        sd->handoff_fd = -1;
         (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         d->listen_fd = fd;
         d->listen_activated = true;
@@ -132,24 +136,27 @@ int sd_take_listen_fd(struct daemon *d)
         return 0;
 }
 
-int sd_take_control_fd(void)
+int sd_take_control_fd(struct daemon *d)
 {
+        struct sd *sd = d->sd;
         int fd;
 
-        collect();
-        if (S.control_fd < 0)
+        if (!sd)
                 return -ENOENT;
-        fd = S.control_fd;
-        S.control_fd = -1;
-        S.control_activated = true;
+        collect(sd);
+        if (sd->control_fd < 0)
+                return -ENOENT;
+        fd = sd->control_fd;
+        sd->control_fd = -1;
+        sd->control_activated = true;
         (void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
         log_info("using the socket-activated control socket");
         return fd;
 }
 
-bool sd_control_activated(void)
+bool sd_control_activated(struct daemon *d)
 {
-        return S.control_activated;
+        return d->sd && d->sd->control_activated;
 }
 
 /* ---- watchdog ---- */
@@ -285,23 +292,20 @@ static int sealed_memfd(const char *data, size_t len)
 static void status_update(struct daemon *d)
 {
         (void)sd_notifyf(0, "STATUS=serving %u listeners, %u notifications in flight",
-                         d->n_sessions, journal_in_use());
+                         d->n_sessions, journal_in_use(d->journal));
 }
 
-void sd_session_added(struct session *s)
+static void on_session_added(void *userdata, struct session *s)
 {
+        struct sd *sd = userdata;
         _cleanup_free_ char *json = NULL;
         _cleanup_close_ int mfd = -1;
         char name[FDNAME_MAX];
         int r;
 
-        if (S.adopting) {
-                S.adopted = s; /* already in the store under its old serial */
+        if (sd->adopting || !sd->fdstore)
                 return;
-        }
-        if (!S.fdstore)
-                return;
-        journal_set_next_serial(s->serial);
+        journal_set_next_serial(s->d->journal, s->serial);
         r = origin_to_json(s, &json);
         if (r >= 0)
                 r = mfd = sealed_memfd(json, strlen(json));
@@ -321,11 +325,12 @@ void sd_session_added(struct session *s)
         status_update(s->d);
 }
 
-void sd_session_removed(struct session *s)
+static void on_session_removed(void *userdata, struct session *s)
 {
+        struct sd *sd = userdata;
         char name[FDNAME_MAX];
 
-        if (!S.fdstore || s->d->stopping)
+        if (!sd->fdstore || s->d->stopping)
                 return;
         snprintf(name, sizeof(name), "l-%llu", (unsigned long long)s->serial);
         store_remove(name);
@@ -336,20 +341,20 @@ void sd_session_removed(struct session *s)
 
 /* ---- adoption ---- */
 
-static struct stored_fd *find_stored(const char *name)
+static struct stored_fd *find_stored(struct sd *sd, const char *name)
 {
-        for (size_t i = 0; i < S.n_stored; i++)
-                if (S.stored[i].fd >= 0 && strcmp(S.stored[i].name, name) == 0)
-                        return &S.stored[i];
+        for (size_t i = 0; i < sd->n_stored; i++)
+                if (sd->stored[i].fd >= 0 && strcmp(sd->stored[i].name, name) == 0)
+                        return &sd->stored[i];
         return NULL;
 }
 
 /* Is an entry of this name in use? Then another fd of the same name is a duplicate, closed
  * without FDSTOREREMOVE (which would drop every fd of that name, the one in use too). */
-static bool name_adopted(const char *name)
+static bool name_adopted(struct sd *sd, const char *name)
 {
-        for (size_t i = 0; i < S.n_stored; i++)
-                if (S.stored[i].adopted && strcmp(S.stored[i].name, name) == 0)
+        for (size_t i = 0; i < sd->n_stored; i++)
+                if (sd->stored[i].adopted && strcmp(sd->stored[i].name, name) == 0)
                         return true;
         return false;
 }
@@ -422,69 +427,65 @@ static int cmp_stored(const void *a, const void *b)
         return strcmp(x->name, y->name);
 }
 
-static void refuse(struct stored_fd *e, const char *why)
+static void refuse(struct sd *sd, struct stored_fd *e, const char *why)
 {
         log_error("cannot adopt %s from the fd store: %s; its targets now get ENOSYS", e->name,
                   why);
         e->fd = safe_close(e->fd);
         store_remove(e->name);
-        S.n_refused++;
+        sd->n_refused++;
 }
 
-static void adopt_listener(struct daemon *d, struct stored_fd *e, uint64_t serial)
+static void adopt_listener(struct sd *sd, struct daemon *d, struct stored_fd *e, uint64_t serial)
 {
         struct scmpd_handoff_state *origin = NULL;
+        struct session *s = NULL;
         struct stored_fd *m;
         char mname[FDNAME_MAX];
-        uint64_t created = 0, saved_next;
+        uint64_t created = 0;
         unsigned stale = 0;
         int r, fd;
 
         snprintf(mname, sizeof(mname), "m-%llu", (unsigned long long)serial);
-        m = find_stored(mname);
+        m = find_stored(sd, mname);
         if (!m) {
-                refuse(e, "its identity (m-) is not in the store");
+                refuse(sd, e, "its identity (m-) is not in the store");
                 return;
         }
         r = read_origin(m->fd, serial, &origin, &created);
         m->fd = safe_close(m->fd); /* the store keeps its own copy */
         m->adopted = r >= 0;
         if (r < 0) {
-                refuse(e, "its identity cannot be read");
+                refuse(sd, e, "its identity cannot be read");
                 store_remove(mname);
                 return;
         }
         if (scmpd_notify_is_listener(e->fd) <= 0) {
                 scmpd_handoff_state_free(origin);
-                refuse(e, "not a seccomp listener");
+                refuse(sd, e, "not a seccomp listener");
                 store_remove(mname);
                 return;
         }
         fd = e->fd;
         e->fd = -1;
-        saved_next = d->next_session_id;
-        d->next_session_id = serial - 1; /* session_new() hands out serial */
-        S.adopting = true;
-        S.adopted = NULL;
-        r = session_new(d, fd, origin); /* consumes fd and origin */
-        S.adopting = false;
-        d->next_session_id = saved_next > serial ? saved_next : serial;
-        if (r < 0 || !S.adopted) {
-                log_error("cannot adopt %s: %s; its targets now get ENOSYS", e->name,
-                          strerror(r < 0 ? -r : EINVAL));
+        sd->adopting = true;
+        r = session_new(d, fd, origin, serial, &s); /* consumes fd and origin */
+        sd->adopting = false;
+        if (r < 0) {
+                log_error("cannot adopt %s: %s; its targets now get ENOSYS", e->name, strerror(-r));
                 store_remove(e->name);
                 store_remove(mname);
-                S.n_refused++;
+                sd->n_refused++;
                 return;
         }
         e->adopted = true;
         if (created)
-                S.adopted->created_ns = created;
-        S.n_adopted++;
-        r = journal_replay(S.adopted, &stale);
-        S.n_replayed += (unsigned)(r > 0 ? r : 0);
-        S.n_stale += stale;
-        log_session(LOG_INFO, S.adopted,
+                s->created_ns = created;
+        sd->n_adopted++;
+        r = journal_replay(d->journal, s, &stale);
+        sd->n_replayed += (unsigned)(r > 0 ? r : 0);
+        sd->n_stale += stale;
+        log_session(LOG_INFO, s,
                     "adopted listener %s from the fd store (%d in-flight notifications answered "
                     "again, %u already answered)",
                     e->name, r, stale);
@@ -492,18 +493,19 @@ static void adopt_listener(struct daemon *d, struct stored_fd *e, uint64_t seria
 
 int sd_adopt(struct daemon *d)
 {
+        struct sd *sd = d->sd;
         struct stored_fd *j;
         unsigned bad_journals = 0;
         int r;
 
-        collect();
+        collect(sd);
         /* Normally one journal; should there be several, the first valid one wins, and the
          * store is left holding just that one. */
-        while ((j = find_stored("journal"))) {
+        while ((j = find_stored(sd, "journal"))) {
                 int fd = j->fd;
 
                 j->fd = -1;
-                r = journal_adopt(fd);
+                r = journal_adopt(d->journal, fd);
                 if (r < 0) {
                         log_error("a journal in the fd store is unusable (%s); notifications it "
                                   "records cannot be answered",
@@ -513,72 +515,103 @@ int sd_adopt(struct daemon *d)
                 }
                 j->adopted = true;
                 log_info("adopted the in-flight journal: %d notifications on record", r);
-                if (journal_next_serial() > d->next_session_id)
-                        d->next_session_id = journal_next_serial();
+                if (journal_next_serial(d->journal) > d->next_session_id)
+                        d->next_session_id = journal_next_serial(d->journal);
                 break;
         }
-        while ((j = find_stored("journal"))) {
+        while ((j = find_stored(sd, "journal"))) {
                 log_error("closing a second journal from the fd store");
                 j->fd = safe_close(j->fd);
                 bad_journals++;
         }
         if (bad_journals > 0) {
                 store_remove("journal");
-                if (journal_enabled())
-                        (void)store_fd(journal_fd(), "journal");
+                if (journal_enabled(d->journal))
+                        (void)store_fd(journal_fd(d->journal), "journal");
         }
-        if (S.fdstore_max > 0 && S.fdstore_max < 2ul * d->config->limits.listeners + 1)
+        if (sd->fdstore_max > 0 && sd->fdstore_max < 2ul * d->config->limits.listeners + 1)
                 log_warning("the fd store holds %lu fds, fewer than the %lu that %u listeners "
                             "need: some may not survive a restart",
-                            S.fdstore_max, 2ul * d->config->limits.listeners + 1,
+                            sd->fdstore_max, 2ul * d->config->limits.listeners + 1,
                             d->config->limits.listeners);
-        if (!journal_enabled() && S.fdstore) {
-                r = journal_create();
+        if (!journal_enabled(d->journal) && sd->fdstore) {
+                r = journal_create(d->journal);
                 if (r >= 0)
                         (void)store_fd(r, "journal");
                 else
                         log_warning("no in-flight journal: %s", strerror(-r));
         }
-        if (S.n_stored > 1)
-                qsort(S.stored, S.n_stored, sizeof(*S.stored), cmp_stored);
-        for (size_t i = 0; i < S.n_stored; i++) {
-                uint64_t serial = parse_serial(S.stored[i].name, 'l');
+        if (sd->n_stored > 1)
+                qsort(sd->stored, sd->n_stored, sizeof(*sd->stored), cmp_stored);
+        for (size_t i = 0; i < sd->n_stored; i++) {
+                uint64_t serial = parse_serial(sd->stored[i].name, 'l');
 
-                if (S.stored[i].fd >= 0 && serial > 0 && !name_adopted(S.stored[i].name))
-                        adopt_listener(d, &S.stored[i], serial);
+                if (sd->stored[i].fd >= 0 && serial > 0 && !name_adopted(sd, sd->stored[i].name))
+                        adopt_listener(sd, d, &sd->stored[i], serial);
         }
-        for (size_t i = 0; i < S.n_stored; i++) {
-                if (S.stored[i].fd < 0)
+        for (size_t i = 0; i < sd->n_stored; i++) {
+                if (sd->stored[i].fd < 0)
                         continue;
-                if (name_adopted(S.stored[i].name)) {
+                if (name_adopted(sd, sd->stored[i].name)) {
                         log_warning("closing a second fd named %s from the fd store",
-                                    S.stored[i].name);
-                        S.stored[i].fd = safe_close(S.stored[i].fd);
+                                    sd->stored[i].name);
+                        sd->stored[i].fd = safe_close(sd->stored[i].fd);
                         continue;
                 }
                 /* Identity without a listener (a crash between the two FDSTOREs), or a name
                  * this version does not know. */
                 log_warning("dropping %s from the fd store: nothing to adopt it for",
-                            S.stored[i].name);
-                S.stored[i].fd = safe_close(S.stored[i].fd);
-                store_remove(S.stored[i].name);
+                            sd->stored[i].name);
+                sd->stored[i].fd = safe_close(sd->stored[i].fd);
+                store_remove(sd->stored[i].name);
         }
-        r = (int)journal_drop_unclaimed();
+        r = (int)journal_drop_unclaimed(d->journal);
         if (r > 0)
                 log_info("forgot %d journal entries of listeners that are gone", r);
-        journal_set_next_serial(d->next_session_id);
-        free(S.stored);
-        S.stored = NULL;
-        S.n_stored = 0;
-        return (int)S.n_adopted;
+        journal_set_next_serial(d->journal, d->next_session_id);
+        free(sd->stored);
+        sd->stored = NULL;
+        sd->n_stored = 0;
+        return (int)sd->n_adopted;
 }
 
 void sd_ready(struct daemon *d)
 {
+        struct sd *sd = d->sd;
+
+        if (!sd)
+                return;
         (void)sd_notifyf(0,
                          "READY=1\nSTATUS=serving %u listeners on %s (%u adopted, %u in-flight "
                          "answered again)\nX_SCMPD_ADOPTED=%u\nX_SCMPD_REFUSED=%u\n"
                          "X_SCMPD_REPLAYED=%u\nX_SCMPD_STALE=%u",
-                         d->n_sessions, d->listen_path, S.n_adopted, S.n_replayed, S.n_adopted,
-                         S.n_refused, S.n_replayed, S.n_stale);
+                         d->n_sessions, d->listen_path, sd->n_adopted, sd->n_replayed,
+                         sd->n_adopted, sd->n_refused, sd->n_replayed, sd->n_stale);
+}
+
+struct sd *sd_new(struct daemon *d)
+{
+        struct sd *sd = calloc(1, sizeof(*sd));
+
+        if (!sd)
+                return NULL;
+        sd->d = d;
+        sd->handoff_fd = sd->control_fd = -1;
+        sd->observer = (struct daemon_observer){
+                .userdata = sd,
+                .session_added = on_session_added,
+                .session_removed = on_session_removed,
+        };
+        daemon_observe(d, &sd->observer);
+        return sd;
+}
+
+struct sd *sd_free(struct sd *sd)
+{
+        if (!sd)
+                return NULL;
+        daemon_unobserve(&sd->observer);
+        free(sd->stored);
+        free(sd);
+        return NULL;
 }

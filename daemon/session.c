@@ -33,10 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "journal.h" /* sd.c hook */
 #include "policy.h"
-#include "sd.h"    /* sd.c hook */
-#include "stats.h" /* control.c hook */
 #include "util.h"
 
 /* Notifications received per poll callback beyond the first, and the longest pause (in
@@ -127,7 +124,7 @@ void session_close(struct session *s, const char *why)
         list_del(&s->link);
         s->d->n_sessions--;
         log_session(LOG_INFO, s, "listener closed: %s", why);
-        sd_session_removed(s); /* sd.c hook: drop it from the fd store */
+        daemon_session_removed(s->d, s);
         uv_close((uv_handle_t *)&s->poll, on_poll_closed);
 }
 
@@ -148,24 +145,78 @@ static bool blocked_by_earlier(struct session *s, struct notif *n)
         return false;
 }
 
-void session_notif_done(struct session *s, struct notif *done)
+/* The first held notification whose thread has nothing earlier pending, or NULL. */
+static struct notif *first_releasable(struct session *s)
 {
         struct list_head *pos, *tmp;
 
-        s->inflight--;
-        /* Release held notifications whose thread has nothing earlier pending. */
         list_for_each_safe(pos, tmp, &s->notifs)
         {
                 struct notif *n = list_entry(pos, struct notif, link);
 
-                if (n->state == NOTIF_HELD && !blocked_by_earlier(s, n)) {
+                if (n->state == NOTIF_HELD && !blocked_by_earlier(s, n))
+                        return n;
+        }
+        return NULL;
+}
+
+/*
+ * Held notifications are released here and only here, in a loop: a released one may be answered
+ * at once, and its end comes back into this function while the loop still runs. That nested call
+ * only counts and asks the loop to look again, so that the next held one starts after the
+ * previous one's teardown, not inside it.
+ */
+void session_notif_done(struct session *s)
+{
+        struct notif *n;
+
+        s->inflight--;
+        if (s->releasing) {
+                s->release_again = true;
+                return;
+        }
+        s->releasing = true;
+        do {
+                s->release_again = false;
+                n = first_releasable(s);
+                if (n) {
                         n->state = NOTIF_RUNNING;
                         dispatch_notification(s, n);
-                        break; /* the list may have changed; the next answer resumes here */
                 }
-        }
+        } while (s->release_again);
+        s->releasing = false;
         if (!s->closing && s->inflight < s->d->config->limits.inflight_per_listener)
                 set_events(s, UV_READABLE | UV_DISCONNECT);
+}
+
+/* The end of every way in (a receive, an injection): count n against the in-flight cap, then
+ * hold it behind an earlier notification of its thread, or dispatch it. */
+static void session_take(struct session *s, struct notif *n)
+{
+        s->inflight++;
+        list_add_tail(&n->link, &s->notifs);
+        if (s->inflight >= s->d->config->limits.inflight_per_listener)
+                set_events(s, UV_DISCONNECT);
+        if (blocked_by_earlier(s, n)) {
+                n->state = NOTIF_HELD;
+                log_session(LOG_DEBUG, s, "tid %u has an earlier notification; holding",
+                            n->req.pid);
+                return;
+        }
+        dispatch_notification(s, n);
+}
+
+int session_inject(struct session *s, const struct seccomp_notif *req)
+{
+        struct notif *n;
+
+        if (s->closing)
+                return -ESHUTDOWN;
+        n = notif_new(s, req);
+        if (!n)
+                return -ENOMEM;
+        session_take(s, n);
+        return 0;
 }
 
 static void session_receive(struct session *s)
@@ -174,7 +225,7 @@ static void session_receive(struct session *s)
         struct notif *n;
         int r;
 
-        r = journal_receive(s, s->req); /* sd.c hook: RECV lands in the in-flight journal */
+        r = daemon_receive(d, s, s->req);
         if (r == -ENOENT || r == -EINTR)
                 return; /* the target went away between poll and receive */
         if (r < 0) {
@@ -188,20 +239,10 @@ static void session_receive(struct session *s)
         if (!n) {
                 log_session(LOG_ERR, s, "out of memory; answering ENOMEM");
                 (void)scmpd_notify_respond_errno(s->fd, s->req->id, ENOMEM);
-                journal_release(s, s->req->id); /* sd.c hook */
+                daemon_notif_released(d, s, s->req->id);
                 return;
         }
-        s->inflight++;
-        list_add_tail(&n->link, &s->notifs);
-        if (s->inflight >= d->config->limits.inflight_per_listener)
-                set_events(s, UV_DISCONNECT);
-        if (blocked_by_earlier(s, n)) {
-                n->state = NOTIF_HELD;
-                log_session(LOG_DEBUG, s, "tid %u has an earlier notification; holding",
-                            n->req.pid);
-                return;
-        }
-        dispatch_notification(s, n);
+        session_take(s, n);
 }
 
 /* Is another notification waiting? poll() with no timeout never blocks; a hang-up without
@@ -294,7 +335,8 @@ void session_loop_done(struct daemon *d)
                 uv_close((uv_handle_t *)&d->drain_check, NULL);
 }
 
-int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin)
+int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin, uint64_t serial,
+                struct session **ret_session)
 {
         struct session *s;
         int r;
@@ -315,8 +357,12 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin)
         s->fd = fd;
         s->origin = origin;
         s->refs = 1;
-        s->serial = ++d->next_session_id;
-        s->created_ns = stats_now_ns(); /* control.c hook */
+        if (serial == 0)
+                serial = ++d->next_session_id;
+        else if (serial > d->next_session_id)
+                d->next_session_id = serial;
+        s->serial = serial;
+        s->created_ns = now_ns();
         list_init(&s->notifs);
         s->config = config_ref(d->config);
         s->policy = config_match_listener(s->config, origin);
@@ -330,9 +376,11 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin)
         list_add_tail(&s->link, &d->sessions);
         d->n_sessions++;
         set_events(s, UV_READABLE | UV_DISCONNECT);
-        sd_session_added(s); /* sd.c hook: put it in the fd store, or mark it adopted */
+        daemon_session_added(d, s);
         log_session(LOG_INFO, s, "serving listener of pid %d (%s), policy %s", (int)origin->pid,
                     origin->status ? origin->status : "?",
                     s->policy ? (s->policy->name ? s->policy->name : "(unnamed)") : "(default)");
+        if (ret_session)
+                *ret_session = s;
         return 0;
 }

@@ -6,7 +6,10 @@
  * verdict and a latency histogram. A notification is counted once, when it ends (answered, gone,
  * or failed), with the time from its receipt on the loop to its answer.
  *
- * Invariants: memory is fixed (static tables, no allocation on the notification path); a name
+ * The tables live in one struct stats, made by stats_new(), which observes the daemon: each ended
+ * notification is counted from the daemon's notif_done event, never by a call from the core.
+ *
+ * Invariants: memory is fixed (allocated once, no allocation on the notification path); a name
  * that does not fit the table any more is counted under "(other)", so totals always add up.
  * Histogram buckets are powers of two in nanoseconds; the OpenMetrics exposition reports them in
  * seconds, cumulatively, as that format requires. Only the loop thread touches these tables.
@@ -14,9 +17,11 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "policy.h"
 #include "stats.h"
 
 struct histogram {
@@ -40,21 +45,13 @@ struct stats_table {
         struct stats_entry other;
 };
 
-static struct stats_entry syscall_slots[2 * STATS_MAX_SYSCALLS];
-static struct stats_entry handler_slots[2 * STATS_MAX_HANDLERS];
-static struct stats_table syscalls = {
-        .slots = syscall_slots,
-        .n_slots = 2 * STATS_MAX_SYSCALLS,
-        .capacity = STATS_MAX_SYSCALLS,
-        .other = { .name = "(other)" },
+struct stats {
+        struct stats_entry syscall_slots[2 * STATS_MAX_SYSCALLS];
+        struct stats_entry handler_slots[2 * STATS_MAX_HANDLERS];
+        struct stats_table syscalls, handlers;
+        uint64_t totals[_STATS_VERDICT_MAX];
+        struct daemon_observer observer;
 };
-static struct stats_table handlers = {
-        .slots = handler_slots,
-        .n_slots = 2 * STATS_MAX_HANDLERS,
-        .capacity = STATS_MAX_HANDLERS,
-        .other = { .name = "(other)" },
-};
-static uint64_t totals[_STATS_VERDICT_MAX];
 
 static const char *const verdict_names[_STATS_VERDICT_MAX] = {
         [STATS_CONTINUE] = "continue", [STATS_ERRNO] = "errno", [STATS_VALUE] = "value",
@@ -72,14 +69,6 @@ int stats_verdict_from_name(const char *name)
                 if (name && strcmp(name, verdict_names[i]) == 0)
                         return i;
         return -EINVAL;
-}
-
-uint64_t stats_now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 uint64_t stats_realtime_ns(void)
@@ -139,31 +128,99 @@ static void entry_add(struct stats_entry *e, enum stats_verdict v, uint64_t ns)
         e->latency.sum_ns += ns;
 }
 
-void stats_record(const char *syscall, const char *handler, enum stats_verdict v,
+void stats_record(struct stats *st, const char *syscall, const char *handler, enum stats_verdict v,
                   uint64_t latency_ns)
 {
         if ((unsigned)v >= _STATS_VERDICT_MAX)
                 v = STATS_FAILED;
-        totals[v]++;
-        entry_add(table_get(&syscalls, syscall ? syscall : "unknown"), v, latency_ns);
-        entry_add(table_get(&handlers, handler ? handler : "(default)"), v, latency_ns);
+        st->totals[v]++;
+        entry_add(table_get(&st->syscalls, syscall ? syscall : "unknown"), v, latency_ns);
+        entry_add(table_get(&st->handlers, handler ? handler : "(default)"), v, latency_ns);
 }
 
-void stats_reset(void)
+void stats_reset(struct stats *st)
 {
-        memset(syscall_slots, 0, sizeof(syscall_slots));
-        memset(handler_slots, 0, sizeof(handler_slots));
-        memset(&syscalls.other, 0, sizeof(syscalls.other));
-        memset(&handlers.other, 0, sizeof(handlers.other));
-        syscalls.used = handlers.used = 0;
-        memset(totals, 0, sizeof(totals));
-        snprintf(syscalls.other.name, STATS_NAME_MAX, "(other)");
-        snprintf(handlers.other.name, STATS_NAME_MAX, "(other)");
+        memset(st->syscall_slots, 0, sizeof(st->syscall_slots));
+        memset(st->handler_slots, 0, sizeof(st->handler_slots));
+        st->syscalls = (struct stats_table){
+                .slots = st->syscall_slots,
+                .n_slots = 2 * STATS_MAX_SYSCALLS,
+                .capacity = STATS_MAX_SYSCALLS,
+                .other = { .name = "(other)" },
+        };
+        st->handlers = (struct stats_table){
+                .slots = st->handler_slots,
+                .n_slots = 2 * STATS_MAX_HANDLERS,
+                .capacity = STATS_MAX_HANDLERS,
+                .other = { .name = "(other)" },
+        };
+        memset(st->totals, 0, sizeof(st->totals));
 }
 
-void stats_totals(uint64_t ret_totals[_STATS_VERDICT_MAX])
+enum stats_verdict stats_classify(const struct scmpd_verdict *v, int answer)
 {
-        memcpy(ret_totals, totals, sizeof(totals));
+        if (answer == -ENOENT || !v)
+                return STATS_GONE;
+        if (answer < 0)
+                return STATS_FAILED;
+        switch (v->kind) {
+        case SCMPD_VERDICT_CONTINUE:
+                return STATS_CONTINUE;
+        case SCMPD_VERDICT_KILL:
+                return STATS_KILL;
+        case SCMPD_VERDICT_RESPOND:
+                return v->error ? STATS_ERRNO : STATS_VALUE;
+        default:
+                return STATS_FAILED;
+        }
+}
+
+const char *stats_decider(const struct notif *n)
+{
+        if (n->rule && n->chain_pos < n->rule->n_chain)
+                return n->rule->chain[n->chain_pos]->name;
+        return NULL;
+}
+
+uint64_t stats_latency_ns(const struct notif *n)
+{
+        uint64_t now = now_ns();
+
+        return n->received_ns && now > n->received_ns ? now - n->received_ns : 0;
+}
+
+static void on_notif_done(void *userdata, const struct notif *n, const struct scmpd_verdict *v,
+                          int answer)
+{
+        stats_record(userdata, n->view.syscall, v ? stats_decider(n) : NULL,
+                     stats_classify(v, answer), stats_latency_ns(n));
+}
+
+struct stats *stats_new(void)
+{
+        struct stats *st = calloc(1, sizeof(*st));
+
+        if (!st)
+                return NULL;
+        stats_reset(st);
+        st->observer = (struct daemon_observer){ .userdata = st, .notif_done = on_notif_done };
+        return st;
+}
+
+struct daemon_observer *stats_observer(struct stats *st)
+{
+        return &st->observer;
+}
+
+struct stats *stats_free(struct stats *st)
+{
+        free(st);
+        return NULL;
+}
+
+void stats_totals(const struct stats *st, uint64_t ret_totals[_STATS_VERDICT_MAX])
+{
+        memcpy(ret_totals, st->totals, sizeof(st->totals));
 }
 
 /* ---- JSON ---- */
@@ -228,10 +285,10 @@ static json_t *table_json(const struct stats_table *t)
         return a;
 }
 
-json_t *stats_to_json(void)
+json_t *stats_to_json(const struct stats *st)
 {
-        return json_pack("{s:o,s:o,s:o}", "verdicts", verdicts_json(totals), "syscalls",
-                         table_json(&syscalls), "handlers", table_json(&handlers));
+        return json_pack("{s:o,s:o,s:o}", "verdicts", verdicts_json(st->totals), "syscalls",
+                         table_json(&st->syscalls), "handlers", table_json(&st->handlers));
 }
 
 /* ---- OpenMetrics ---- */
@@ -299,28 +356,28 @@ static void write_histograms(FILE *f, const struct stats_table *t, const char *m
         }
 }
 
-int stats_write_openmetrics(FILE *f)
+int stats_write_openmetrics(const struct stats *st, FILE *f)
 {
         fputs("# TYPE scmpd_notifications counter\n"
               "# HELP scmpd_notifications Notifications that ended, by syscall and verdict.\n",
               f);
-        write_counters(f, &syscalls, "scmpd_notifications", "syscall");
+        write_counters(f, &st->syscalls, "scmpd_notifications", "syscall");
         fputs("# TYPE scmpd_handler_decisions counter\n"
               "# HELP scmpd_handler_decisions Notifications that ended, by the handler that "
               "decided and verdict.\n",
               f);
-        write_counters(f, &handlers, "scmpd_handler_decisions", "handler");
+        write_counters(f, &st->handlers, "scmpd_handler_decisions", "handler");
         fputs("# TYPE scmpd_notification_latency_seconds histogram\n"
               "# UNIT scmpd_notification_latency_seconds seconds\n"
               "# HELP scmpd_notification_latency_seconds Time from receipt to answer, by "
               "syscall.\n",
               f);
-        write_histograms(f, &syscalls, "scmpd_notification_latency_seconds", "syscall");
+        write_histograms(f, &st->syscalls, "scmpd_notification_latency_seconds", "syscall");
         fputs("# TYPE scmpd_handler_latency_seconds histogram\n"
               "# UNIT scmpd_handler_latency_seconds seconds\n"
               "# HELP scmpd_handler_latency_seconds Time from receipt to answer, by the handler "
               "that decided.\n",
               f);
-        write_histograms(f, &handlers, "scmpd_handler_latency_seconds", "handler");
+        write_histograms(f, &st->handlers, "scmpd_handler_latency_seconds", "handler");
         return ferror(f) ? -EIO : 0;
 }

@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "daemon.h"
+
+struct stats;
+
 /* How a notification ended, as counted and reported. */
 enum stats_verdict {
         STATS_CONTINUE,
@@ -32,27 +36,40 @@ const char *stats_verdict_name(enum stats_verdict v);
 /* The reverse, for filters: -EINVAL when unknown. */
 int stats_verdict_from_name(const char *name);
 
-/* CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
-uint64_t stats_now_ns(void);
+/* CLOCK_REALTIME in nanoseconds (CLOCK_MONOTONIC is now_ns(), daemon.h). */
 uint64_t stats_realtime_ns(void);
+
+/* Empty tables (NULL on ENOMEM); stats_free() accepts NULL. */
+struct stats *stats_new(void);
+struct stats *stats_free(struct stats *st);
+/* The observer that counts every notification that ends, for daemon_observe(): unobserve it
+ * before stats_free(). */
+struct daemon_observer *stats_observer(struct stats *st);
+
+/* How a notification ended: `v` the verdict acted on (NULL: gone first), `answer` its result. */
+enum stats_verdict stats_classify(const struct scmpd_verdict *v, int answer);
+/* The name of the handler whose verdict it was, or NULL (the default decided). */
+const char *stats_decider(const struct notif *n);
+/* From its receipt to now. */
+uint64_t stats_latency_ns(const struct notif *n);
 
 /* Count one answered notification. `syscall` and `handler` may be NULL ("unknown",
  * "(default)"). */
-void stats_record(const char *syscall, const char *handler, enum stats_verdict v,
+void stats_record(struct stats *st, const char *syscall, const char *handler, enum stats_verdict v,
                   uint64_t latency_ns);
 
-/* Forget everything (tests, and the start of the process). */
-void stats_reset(void);
+/* Forget everything. */
+void stats_reset(struct stats *st);
 
 /* Totals per verdict. */
-void stats_totals(uint64_t ret_totals[_STATS_VERDICT_MAX]);
+void stats_totals(const struct stats *st, uint64_t ret_totals[_STATS_VERDICT_MAX]);
 
 /* The whole table as JSON (see docs/control-protocol.md, "stats"). NULL on ENOMEM. */
-json_t *stats_to_json(void);
+json_t *stats_to_json(const struct stats *st);
 
 /* The counters and histograms in OpenMetrics text, without the final "# EOF" (the caller adds
  * its gauges first). Returns 0 or -errno from the stream. */
-int stats_write_openmetrics(FILE *f);
+int stats_write_openmetrics(const struct stats *st, FILE *f);
 
 /* Write a label value with OpenMetrics escaping (\\, \", \n). */
 void stats_write_label_value(FILE *f, const char *s);

@@ -17,8 +17,6 @@ static void host_log(int level, const char *handler_name, const char *message)
         log_msg(level, "handler %s: %s", handler_name ? handler_name : "?", message ? message : "");
 }
 
-void dispatch_complete_deferred(struct scmpd_deferred *d, const struct scmpd_verdict *v);
-
 const struct scmpd_handler_host handler_host = {
         .abi_version = SCMPD_HANDLER_ABI_VERSION,
         .complete = dispatch_complete_deferred,

@@ -20,6 +20,24 @@
 #include "control_proto.h"
 #include "stats.h"
 
+/* The objects under test, without a daemon (they observe nothing; the tests feed them). */
+static struct stats *st;
+static struct audit_store *as;
+
+static int setup(void **state)
+{
+        st = stats_new();
+        as = audit_store_new(NULL);
+        return st && as ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        st = stats_free(st);
+        as = audit_store_free(as);
+        return 0;
+}
+
 static int parse(const char *s, struct control_request *req, const char **reason)
 {
         *reason = NULL;
@@ -118,17 +136,17 @@ static void test_stats_counts_and_buckets(void **state)
         uint64_t totals[_STATS_VERDICT_MAX];
         json_t *j, *e, *b;
 
-        stats_reset();
-        stats_record("openat", "audit", STATS_CONTINUE, 1500); /* [1024, 2048) */
-        stats_record("openat", "audit", STATS_CONTINUE, 2047);
-        stats_record("openat", NULL, STATS_ERRNO, 0);
-        stats_record(NULL, "errno", STATS_GONE, UINT64_C(1) << 40); /* beyond the last bound */
-        stats_totals(totals);
+        stats_reset(st);
+        stats_record(st, "openat", "audit", STATS_CONTINUE, 1500); /* [1024, 2048) */
+        stats_record(st, "openat", "audit", STATS_CONTINUE, 2047);
+        stats_record(st, "openat", NULL, STATS_ERRNO, 0);
+        stats_record(st, NULL, "errno", STATS_GONE, UINT64_C(1) << 40); /* beyond the last bound */
+        stats_totals(st, totals);
         assert_int_equal(totals[STATS_CONTINUE], 2);
         assert_int_equal(totals[STATS_ERRNO], 1);
         assert_int_equal(totals[STATS_GONE], 1);
 
-        j = stats_to_json();
+        j = stats_to_json(st);
         assert_non_null(j);
         e = find(json_object_get(j, "syscalls"), "openat");
         assert_non_null(e);
@@ -157,12 +175,12 @@ static void test_stats_other(void **state)
         size_t i;
         json_t *e;
 
-        stats_reset();
+        stats_reset(st);
         for (int k = 0; k < STATS_MAX_SYSCALLS + 10; k++) {
                 snprintf(name, sizeof(name), "sys%d", k);
-                stats_record(name, "h", STATS_VALUE, 10);
+                stats_record(st, name, "h", STATS_VALUE, 10);
         }
-        j = stats_to_json();
+        j = stats_to_json(st);
         assert_int_equal(json_array_size(json_object_get(j, "syscalls")), STATS_MAX_SYSCALLS + 1);
         other = find(json_object_get(j, "syscalls"), "(other)");
         assert_non_null(other);
@@ -179,11 +197,11 @@ static void test_stats_openmetrics(void **state)
         size_t size = 0;
         FILE *f;
 
-        stats_reset();
-        stats_record("mount", "we\"ird\\name\n", STATS_ERRNO, 5000);
+        stats_reset(st);
+        stats_record(st, "mount", "we\"ird\\name\n", STATS_ERRNO, 5000);
         f = open_memstream(&text, &size);
         assert_non_null(f);
-        assert_int_equal(stats_write_openmetrics(f), 0);
+        assert_int_equal(stats_write_openmetrics(st, f), 0);
         fclose(f);
         assert_non_null(strstr(text, "scmpd_notifications_total{syscall=\"mount\","
                                      "verdict=\"errno\"} 1\n"));
@@ -212,11 +230,11 @@ static void test_audit_store_bounds(void **state)
         char id[32];
         json_t *j, *c, *s;
 
-        audit_store_reset();
-        audit_store_record("c1", "getppid", AUDIT_ARCH_X86_64, 110, STATS_CONTINUE, 1000000000);
-        audit_store_record("c1", "getppid", AUDIT_ARCH_X86_64, 110, STATS_ERRNO, 3000000000);
-        audit_store_record(NULL, "uname", AUDIT_ARCH_X86_64, 63, STATS_CONTINUE, 2000000000);
-        j = audit_store_to_json("c1");
+        audit_store_reset(as);
+        audit_store_record(as, "c1", "getppid", AUDIT_ARCH_X86_64, 110, STATS_CONTINUE, 1000000000);
+        audit_store_record(as, "c1", "getppid", AUDIT_ARCH_X86_64, 110, STATS_ERRNO, 3000000000);
+        audit_store_record(as, NULL, "uname", AUDIT_ARCH_X86_64, 63, STATS_CONTINUE, 2000000000);
+        j = audit_store_to_json(as, "c1");
         c = json_array_get(json_object_get(j, "containers"), 0);
         assert_string_equal(json_string_value(json_object_get(c, "id")), "c1");
         s = json_array_get(json_object_get(c, "syscalls"), 0);
@@ -233,8 +251,8 @@ static void test_audit_store_bounds(void **state)
 
         /* Per container: distinct syscalls beyond the limit are dropped and counted. */
         for (int nr = 0; nr < AUDIT_MAX_SYSCALLS + 5; nr++)
-                audit_store_record("wide", NULL, AUDIT_ARCH_X86_64, nr, STATS_CONTINUE, 1);
-        j = audit_store_to_json("wide");
+                audit_store_record(as, "wide", NULL, AUDIT_ARCH_X86_64, nr, STATS_CONTINUE, 1);
+        j = audit_store_to_json(as, "wide");
         c = json_array_get(json_object_get(j, "containers"), 0);
         assert_int_equal(json_array_size(json_object_get(c, "syscalls")), AUDIT_MAX_SYSCALLS);
         assert_int_equal(json_integer_value(json_object_get(c, "dropped")), 5);
@@ -244,17 +262,17 @@ static void test_audit_store_bounds(void **state)
          * "wide" at t=1ns and "(none)" at t=2s). */
         for (int k = 0; k < AUDIT_MAX_CONTAINERS; k++) {
                 snprintf(id, sizeof(id), "new-%d", k);
-                audit_store_record(id, "read", AUDIT_ARCH_X86_64, 0, STATS_CONTINUE,
+                audit_store_record(as, id, "read", AUDIT_ARCH_X86_64, 0, STATS_CONTINUE,
                                    10000000000ULL + (uint64_t)k);
         }
-        j = audit_store_to_json(NULL);
+        j = audit_store_to_json(as, NULL);
         assert_int_equal(json_array_size(json_object_get(j, "containers")), AUDIT_MAX_CONTAINERS);
         assert_int_equal(json_integer_value(json_object_get(j, "evicted")), 3);
         json_decref(j);
-        j = audit_store_to_json("c1");
+        j = audit_store_to_json(as, "c1");
         assert_int_equal(json_array_size(json_object_get(j, "containers")), 0);
         json_decref(j);
-        audit_store_reset();
+        audit_store_reset(as);
 }
 
 int main(void)
@@ -268,5 +286,5 @@ int main(void)
                 cmocka_unit_test(test_audit_store_bounds),
         };
 
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, setup, teardown);
 }

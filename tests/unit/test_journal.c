@@ -21,13 +21,28 @@
 
 #include "journal.h"
 
+/* The journal under test: one object, without a daemon (nothing receives through it). */
+static struct journal *J;
+
+static int setup(void **state)
+{
+        J = journal_new(NULL);
+        return J ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+        J = journal_free(J);
+        return 0;
+}
+
 #define HDR 64
 #define SLOT 128
 
 /* A copy of the current journal's bytes in a fresh memfd, to corrupt at will. */
 static int copy_journal(void)
 {
-        int src = journal_fd(), dst = memfd_create("copy", MFD_CLOEXEC);
+        int src = journal_fd(J), dst = memfd_create("copy", MFD_CLOEXEC);
         off_t size = lseek(src, 0, SEEK_END);
         char *buf = malloc((size_t)size);
 
@@ -62,16 +77,16 @@ static void fill_slot(int fd, unsigned i, uint64_t serial, uint64_t id, uint32_t
 
 static void test_create(void **state)
 {
-        int fd = journal_create();
+        int fd = journal_create(J);
 
         assert_true(fd >= 0);
-        assert_true(journal_enabled());
-        assert_int_equal(journal_fd(), fd);
-        assert_int_equal(journal_in_use(), 0);
-        assert_int_equal(journal_next_serial(), 0);
-        journal_set_next_serial(7);
-        journal_set_next_serial(3); /* never goes back */
-        assert_int_equal(journal_next_serial(), 7);
+        assert_true(journal_enabled(J));
+        assert_int_equal(journal_fd(J), fd);
+        assert_int_equal(journal_in_use(J), 0);
+        assert_int_equal(journal_next_serial(J), 0);
+        journal_set_next_serial(J, 7);
+        journal_set_next_serial(J, 3); /* never goes back */
+        assert_int_equal(journal_next_serial(J), 7);
         assert_int_equal(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
 }
 
@@ -79,26 +94,26 @@ static void test_adopt_filled_slots(void **state)
 {
         int fd;
 
-        assert_true(journal_create() >= 0);
-        journal_set_next_serial(41);
+        assert_true(journal_create(J) >= 0);
+        journal_set_next_serial(J, 41);
         fd = copy_journal();
         fill_slot(fd, 0, 5, 1000, AUDIT_ARCH_X86_64);
         fill_slot(fd, 17, 6, 2000, AUDIT_ARCH_X86_64);
         fill_slot(fd, 200, 6, 3000, 0);                 /* armed, never filled: free */
         fill_slot(fd, 201, 0, 4000, AUDIT_ARCH_X86_64); /* no session: free */
-        assert_int_equal(journal_adopt(fd), 2);
-        assert_int_equal(journal_next_serial(), 41);
-        assert_int_equal(journal_fd(), fd);
+        assert_int_equal(journal_adopt(J, fd), 2);
+        assert_int_equal(journal_next_serial(J), 41);
+        assert_int_equal(journal_fd(J), fd);
         /* Nothing claimed them: both are forgotten, and then none is left. */
-        assert_int_equal(journal_drop_unclaimed(), 2);
-        assert_int_equal(journal_drop_unclaimed(), 0);
-        assert_int_equal(journal_in_use(), 0);
+        assert_int_equal(journal_drop_unclaimed(J), 2);
+        assert_int_equal(journal_drop_unclaimed(J), 0);
+        assert_int_equal(journal_in_use(J), 0);
 }
 
 static void expect_refused(int fd)
 {
-        assert_int_equal(journal_adopt(fd), -EBADMSG);
-        assert_false(journal_enabled());
+        assert_int_equal(journal_adopt(J, fd), -EBADMSG);
+        assert_false(journal_enabled(J));
         /* The fd was consumed. */
         assert_int_equal(fcntl(fd, F_GETFD), -1);
 }
@@ -117,37 +132,37 @@ static void test_adopt_refuses(void **state)
         assert_int_equal(write(fd, "SCMPDJ01", 8), 8);
         expect_refused(fd);
 
-        assert_true(journal_create() >= 0);
+        assert_true(journal_create(J) >= 0);
         fd = copy_journal();
         assert_int_equal(pwrite(fd, "SCMPDJ02", 8, 0), 8); /* magic */
         expect_refused(fd);
 
-        assert_true(journal_create() >= 0);
+        assert_true(journal_create(J) >= 0);
         fd = copy_journal();
         put32(fd, 8, 2); /* version */
         expect_refused(fd);
 
-        assert_true(journal_create() >= 0);
+        assert_true(journal_create(J) >= 0);
         fd = copy_journal();
         put32(fd, 12, 64); /* slot size */
         expect_refused(fd);
 
-        assert_true(journal_create() >= 0);
+        assert_true(journal_create(J) >= 0);
         fd = copy_journal();
         put32(fd, 20, 300); /* not a power of two */
         expect_refused(fd);
 
-        assert_true(journal_create() >= 0);
+        assert_true(journal_create(J) >= 0);
         fd = copy_journal();
         put32(fd, 20, 1u << 21); /* beyond the maximum */
         expect_refused(fd);
 
-        assert_true(journal_create() >= 0);
+        assert_true(journal_create(J) >= 0);
         fd = copy_journal();
         put32(fd, 20, 512); /* claims more slots than the file holds */
         expect_refused(fd);
 
-        assert_true(journal_create() >= 0);
+        assert_true(journal_create(J) >= 0);
         fd = copy_journal();
         assert_int_equal(ftruncate(fd, HDR + 10 * SLOT), 0); /* truncated */
         expect_refused(fd);
@@ -161,5 +176,5 @@ int main(void)
                 cmocka_unit_test(test_adopt_refuses),
         };
 
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, setup, teardown);
 }
