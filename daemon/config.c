@@ -956,7 +956,7 @@ void daemon_reload(struct daemon *d)
         }
         if (c->limits.workers != d->config->limits.workers)
                 log_notice("limits.workers changes only at restart");
-        daemon_set_config(d, c);
+        config_unref(daemon_set_config(d, c));
         log_notice("policy reloaded from %s (%zu policies); %u listeners kept", c->source,
                    c->n_policies, d->n_sessions);
 }

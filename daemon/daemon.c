@@ -70,14 +70,14 @@ void daemon_notif_released(struct daemon *d, const struct session *s, uint64_t i
                 o->notif_released(o->userdata, s, id);
 }
 
-void daemon_set_config(struct daemon *d, struct config *c)
+struct config *daemon_set_config(struct daemon *d, struct config *c)
 {
         struct config *old = d->config;
 
         d->config = c;
         EACH_OBSERVER (d, o, config_changed)
                 o->config_changed(o->userdata, old);
-        config_unref(old);
+        return old;
 }
 
 int daemon_receive(struct daemon *d, struct session *s, struct seccomp_notif *req)

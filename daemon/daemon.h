@@ -219,8 +219,9 @@ void daemon_session_removed(struct daemon *d, struct session *s);
 void daemon_notif_done(struct daemon *d, const struct notif *n, const struct scmpd_verdict *v,
                        int answer);
 void daemon_notif_released(struct daemon *d, const struct session *s, uint64_t id);
-/* Replace d->config (its reference is consumed) and tell the observers. */
-void daemon_set_config(struct daemon *d, struct config *c);
+/* Replace d->config (the reference to `c` is consumed) and tell the observers. Returns the
+ * previous one, whose reference passes to the caller. */
+struct config *daemon_set_config(struct daemon *d, struct config *c);
 int daemon_receive(struct daemon *d, struct session *s, struct seccomp_notif *req);
 /* The disabled-handler set: disable returns 0, or -ENOSPC when full, -ENOMEM; enable returns
  * whether `name` was disabled. */
