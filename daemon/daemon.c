@@ -38,45 +38,81 @@ void daemon_unobserve(struct daemon_observer *o)
         o->link.next = o->link.prev = NULL;
 }
 
-/* Every callback `cb` of the registered observers, in order; one may unregister itself. */
-#define EACH_OBSERVER(d, o, cb)                                                                    \
-        for (struct list_head *pos_ = (d)->observers.next, *tmp_ = pos_->next;                    \
-             pos_ != &(d)->observers; pos_ = tmp_, tmp_ = pos_->next)                              \
-                for (struct daemon_observer *o = list_entry(pos_, struct daemon_observer, link);   \
-                     o && o->cb; o = NULL)
+static struct daemon_observer *observer_at(struct list_head *pos)
+{
+        return list_entry(pos, struct daemon_observer, link);
+}
+
+/* Each event calls its callback of every registered observer, in order; an observer may
+ * unregister itself from its callback. */
 
 void daemon_session_added(struct daemon *d, struct session *s)
 {
-        EACH_OBSERVER (d, o, session_added)
-                o->session_added(o->userdata, s);
+        struct list_head *pos, *tmp;
+
+        list_for_each_safe(pos, tmp, &d->observers)
+        {
+                struct daemon_observer *o = observer_at(pos);
+
+                if (o->session_added)
+                        o->session_added(o->userdata, s);
+        }
 }
 
 void daemon_session_removed(struct daemon *d, struct session *s)
 {
-        EACH_OBSERVER (d, o, session_removed)
-                o->session_removed(o->userdata, s);
+        struct list_head *pos, *tmp;
+
+        list_for_each_safe(pos, tmp, &d->observers)
+        {
+                struct daemon_observer *o = observer_at(pos);
+
+                if (o->session_removed)
+                        o->session_removed(o->userdata, s);
+        }
 }
 
 void daemon_notif_done(struct daemon *d, const struct notif *n, const struct scmpd_verdict *v,
                        int answer)
 {
-        EACH_OBSERVER (d, o, notif_done)
-                o->notif_done(o->userdata, n, v, answer);
+        struct list_head *pos, *tmp;
+
+        list_for_each_safe(pos, tmp, &d->observers)
+        {
+                struct daemon_observer *o = observer_at(pos);
+
+                if (o->notif_done)
+                        o->notif_done(o->userdata, n, v, answer);
+        }
 }
 
 void daemon_notif_released(struct daemon *d, const struct session *s, uint64_t id)
 {
-        EACH_OBSERVER (d, o, notif_released)
-                o->notif_released(o->userdata, s, id);
+        struct list_head *pos, *tmp;
+
+        list_for_each_safe(pos, tmp, &d->observers)
+        {
+                struct daemon_observer *o = observer_at(pos);
+
+                if (o->notif_released)
+                        o->notif_released(o->userdata, s, id);
+        }
 }
 
 struct config *daemon_set_config(struct daemon *d, struct config *c)
 {
         struct config *old = d->config;
 
+        struct list_head *pos, *tmp;
+
         d->config = c;
-        EACH_OBSERVER (d, o, config_changed)
-                o->config_changed(o->userdata, old);
+        list_for_each_safe(pos, tmp, &d->observers)
+        {
+                struct daemon_observer *o = observer_at(pos);
+
+                if (o->config_changed)
+                        o->config_changed(o->userdata, old);
+        }
         return old;
 }
 

@@ -267,8 +267,8 @@ static void test_inflight_cap(void **state)
  * notification is released, and the late verdict only ends the handler's hold. */
 static void test_deadline(void **state)
 {
-        struct fixture *f = fixture_new(
-                "", ", \"timeout_ms\": 20, \"fallback\": {\"errno\": \"EAGAIN\"}");
+        struct fixture *f =
+                fixture_new("", ", \"timeout_ms\": 20, \"fallback\": {\"errno\": \"EAGAIN\"}");
 
         inject(f, 1, 100);
         inject(f, 2, 100);
