@@ -33,6 +33,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "errno_name.h"
 #include "audit_store.h"
 #include "config.h" /* the build's: SCMPD_VERSION */
 #include "control.h"

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "errno_name.h"
 #include "policy.h"
 #include "scmpd/arch.h"
 #include "target.h"

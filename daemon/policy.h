@@ -119,10 +119,6 @@ const struct rule *policy_match_rule(const struct policy *p, const struct scmpd_
 /* The verdict when nothing in the chain decided. */
 struct scmpd_verdict config_default_verdict(const struct config *c, const struct policy *p);
 
-/* errno names, both ways: "EPERM" <-> 1. */
-int errno_from_name(const char *name);
-const char *errno_to_name(int err);
-
 /* handlers/: the built-in handlers and the host interface. */
 const struct scmpd_handler_ops *builtin_handler(const char *name);
 extern const struct scmpd_handler_host handler_host;

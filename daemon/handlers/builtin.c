@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../errno_name.h"
 #include "../policy.h"
 
 struct fixed {

@@ -45,6 +45,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "../errno_name.h"
 #include "../policy.h"
 #include "emulate.h"
 

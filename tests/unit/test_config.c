@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "errno_name.h"
 #include "policy.h"
 
 static struct config *load_ok(const char *text)
