@@ -8,47 +8,7 @@
 #include <sys/types.h>
 
 #include "scmpd/handler.h"
-
-#define HELPER_MAX_GROUPS 64
-
-/*
- * What scmpd knows about a trapped thread, gathered under the TOCTOU discipline by
- * helper_target_open(): every fd was opened while the notification was pending and the ID was
- * validated after the last of them, so each one provably names the trapped thread's objects.
- * Identities are as seen from scmpd's (the initial) user namespace.
- */
-struct helper_target {
-        pid_t tid;
-        int proc_fd;     /* /proc/<tid>, a directory */
-        int root_fd;     /* /proc/<tid>/root, O_PATH: its root directory */
-        int cwd_fd;      /* /proc/<tid>/cwd, O_PATH: its working directory */
-        int userns_fd;   /* /proc/<tid>/ns/user */
-        int mntns_fd;    /* /proc/<tid>/ns/mnt */
-        int pidfd;       /* pidfd_open(tid): to copy its fds with pidfd_getfd() */
-        bool own_userns; /* its user namespace differs from scmpd's */
-        bool own_mntns;  /* its mount namespace is neither scmpd's nor PID 1's */
-        uid_t fsuid;
-        gid_t fsgid;
-        size_t n_groups;
-        gid_t groups[HELPER_MAX_GROUPS];
-        uint64_t cap_eff; /* effective capabilities, in its own user namespace */
-        mode_t umask;
-};
-
-#define HELPER_TARGET_INIT                                                                   \
-        {                                                                                    \
-                .proc_fd = -1, .root_fd = -1, .cwd_fd = -1, .userns_fd = -1, .mntns_fd = -1, \
-                .pidfd = -1,                                                                 \
-        }
-
-/*
- * Open the thread of notification `id` on `listener_fd` (borrowed) and read its credentials.
- * 0 on success; -ENOENT when the notification is no longer pending (the target is gone or was
- * interrupted), -ESRCH when it is not visible from scmpd's pid namespace, another negative errno
- * otherwise. On failure *t holds no fds.
- */
-int helper_target_open(int listener_fd, uint64_t id, pid_t tid, struct helper_target *t);
-void helper_target_close(struct helper_target *t);
+#include "target.h"
 
 /* The listener a built-in handler's notification came from (borrowed; valid during handle()),
  * or -EBADF when `n` is not embedded in dispatch.c's notification as expected. */
@@ -97,7 +57,7 @@ struct helper_request {
  * of a shared mount and the request does not allow it; a negative errno when the helper itself
  * failed (fork, setns, a timeout).
  */
-int helper_run(const struct helper_target *t, const struct helper_request *req, int *ret_errno);
+int helper_run(const struct target *t, const struct helper_request *req, int *ret_errno);
 
 /* Is `path` absolute and canonical (no "//", ".", ".." components, no trailing slash except
  * "/")? The handlers judge only such paths, so that the string means one place. */

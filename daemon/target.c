@@ -10,6 +10,9 @@
  *   4. ID_VALID again, separating every read from any use of the bytes read;
  *   5. side effects (a kill here, a response in dispatch.c) come after a final validation.
  *
+ * target_open() applies the same steps to the whole thread (its /proc directory, root, cwd,
+ * namespaces, a pidfd and its credentials) for the handlers that act as it through helper.c.
+ *
  * Reads from /proc/<tid>/mem can block (the target's memory may be backed by a slow file or
  * userfaultfd), so target_copy_strings() runs on a worker thread, never on the loop.
  */
@@ -17,7 +20,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -28,6 +33,7 @@
 #define PIDFD_THREAD O_EXCL
 #endif
 
+#define STATUS_MAX 16384
 #define STRING_MAX 4096
 #define PAGE 4096UL
 
@@ -187,4 +193,186 @@ int target_kill(int listener_fd, const struct seccomp_notif *req)
         if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
                 return negative_errno();
         return 0;
+}
+
+/* ---- the whole target, for acting as it (helper.c) ---- */
+
+void target_close(struct target *t)
+{
+        t->proc_fd = safe_close(t->proc_fd);
+        t->root_fd = safe_close(t->root_fd);
+        t->cwd_fd = safe_close(t->cwd_fd);
+        t->userns_fd = safe_close(t->userns_fd);
+        t->mntns_fd = safe_close(t->mntns_fd);
+        t->pidfd = safe_close(t->pidfd);
+}
+
+static bool same_ns(int fd, const char *self_path)
+{
+        struct stat a, b;
+
+        if (fstat(fd, &a) < 0 || stat(self_path, &b) < 0)
+                return false;
+        return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* The value after "Key:" on its own line of /proc/<tid>/status, or NULL. */
+static const char *status_field(const char *buf, const char *key)
+{
+        size_t k = strlen(key);
+
+        for (const char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+                if (strncmp(p, key, k) == 0 && p[k] == ':')
+                        return p + k + 1;
+        return NULL;
+}
+
+static int parse_ids(const char *v, unsigned long ret_ids[4])
+{
+        char *end;
+
+        if (!v)
+                return -EBADMSG;
+        for (int i = 0; i < 4; i++) {
+                errno = 0;
+                ret_ids[i] = strtoul(v, &end, 10);
+                if (errno || end == v || ret_ids[i] > UINT32_MAX - 1)
+                        return -EBADMSG;
+                v = end;
+        }
+        return 0;
+}
+
+static int parse_status(const char *buf, struct target *t)
+{
+        unsigned long uids[4], gids[4], v;
+        const char *g, *c, *m;
+        char *end;
+        int r;
+
+        r = parse_ids(status_field(buf, "Uid"), uids);
+        if (r < 0)
+                return r;
+        r = parse_ids(status_field(buf, "Gid"), gids);
+        if (r < 0)
+                return r;
+        t->fsuid = (uid_t)uids[3];
+        t->fsgid = (gid_t)gids[3];
+
+        g = status_field(buf, "Groups");
+        if (!g)
+                return -EBADMSG;
+        t->n_groups = 0;
+        for (;;) {
+                while (*g == ' ' || *g == '\t')
+                        g++;
+                if (*g == '\n' || *g == '\0')
+                        break;
+                errno = 0;
+                v = strtoul(g, &end, 10);
+                if (errno || end == g || v > UINT32_MAX - 1)
+                        return -EBADMSG;
+                if (t->n_groups >= TARGET_MAX_GROUPS)
+                        return -E2BIG; /* refuse rather than act with fewer groups than it has */
+                t->groups[t->n_groups++] = (gid_t)v;
+                g = end;
+        }
+
+        c = status_field(buf, "CapEff");
+        if (!c)
+                return -EBADMSG;
+        errno = 0;
+        t->cap_eff = strtoull(c, &end, 16);
+        if (errno || end == c)
+                return -EBADMSG;
+
+        m = status_field(buf, "Umask");
+        if (!m)
+                return -EBADMSG;
+        errno = 0;
+        v = strtoul(m, &end, 8);
+        if (errno || end == m || v > 0777)
+                return -EBADMSG;
+        t->umask = (mode_t)v;
+        return 0;
+}
+
+static int read_status(int proc_fd, struct target *t)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        size_t have = 0;
+
+        fd = openat(proc_fd, "status", O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        buf = malloc(STATUS_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (have < STATUS_MAX) {
+                ssize_t n = read(fd, buf + have, STATUS_MAX - have);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                if (n == 0)
+                        break;
+                have += (size_t)n;
+        }
+        buf[have] = '\0';
+        return parse_status(buf, t);
+}
+
+int target_open(int listener_fd, uint64_t id, pid_t tid, struct target *ret)
+{
+        struct target t = TARGET_INIT;
+        char path[64];
+        int r;
+
+        if (tid <= 0)
+                return -ESRCH; /* not visible in scmpd's pid namespace */
+        t.tid = tid;
+        snprintf(path, sizeof(path), "/proc/%d", (int)tid);
+        t.proc_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (t.proc_fd < 0) {
+                r = negative_errno();
+                goto fail;
+        }
+        t.root_fd = openat(t.proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        t.cwd_fd = openat(t.proc_fd, "cwd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        t.userns_fd = openat(t.proc_fd, "ns/user", O_RDONLY | O_CLOEXEC);
+        t.mntns_fd = openat(t.proc_fd, "ns/mnt", O_RDONLY | O_CLOEXEC);
+        t.pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+        if (t.pidfd < 0 && errno == EINVAL)
+                t.pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
+        if (t.root_fd < 0 || t.cwd_fd < 0 || t.userns_fd < 0 || t.mntns_fd < 0 || t.pidfd < 0) {
+                r = errno > 0 ? -errno : -EIO;
+                goto fail;
+        }
+        /* Everything above was opened by tid; the notification being still pending proves that
+         * tid was the trapped thread while we opened them (no pid reuse in between). */
+        r = scmpd_notify_id_valid(listener_fd, id);
+        if (r < 0)
+                goto fail;
+        t.own_userns = !same_ns(t.userns_fd, "/proc/self/ns/user");
+        /* "Its own": neither scmpd's (which under systemd is private to scmpd) nor the host's,
+         * which is PID 1's. */
+        t.own_mntns =
+                !same_ns(t.mntns_fd, "/proc/self/ns/mnt") && !same_ns(t.mntns_fd, "/proc/1/ns/mnt");
+        r = read_status(t.proc_fd, &t);
+        if (r < 0)
+                goto fail;
+        /* Separate the read of its credentials from their use. */
+        r = scmpd_notify_id_valid(listener_fd, id);
+        if (r < 0)
+                goto fail;
+        *ret = t;
+        return 0;
+fail:
+        target_close(&t);
+        /* A failure to open anything is "gone" when the notification says so. */
+        if (r != -ENOENT && scmpd_notify_id_valid(listener_fd, id) == -ENOENT)
+                r = -ENOENT;
+        return r;
 }

@@ -3,6 +3,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -23,3 +24,44 @@ int target_copy_strings(int listener_fd, const struct seccomp_notif *req, unsign
 /* Kill the target's process with SIGKILL through a pidfd opened and validated against the
  * notification. -ENOENT when it is gone already. */
 int target_kill(int listener_fd, const struct seccomp_notif *req);
+
+#define TARGET_MAX_GROUPS 64
+
+/*
+ * What scmpd knows about a trapped thread, gathered under the TOCTOU discipline by
+ * target_open(): every fd was opened while the notification was pending and the ID was
+ * validated after the last of them, so each one provably names the trapped thread's objects.
+ * Identities are as seen from scmpd's (the initial) user namespace.
+ */
+struct target {
+        pid_t tid;
+        int proc_fd;     /* /proc/<tid>, a directory */
+        int root_fd;     /* /proc/<tid>/root, O_PATH: its root directory */
+        int cwd_fd;      /* /proc/<tid>/cwd, O_PATH: its working directory */
+        int userns_fd;   /* /proc/<tid>/ns/user */
+        int mntns_fd;    /* /proc/<tid>/ns/mnt */
+        int pidfd;       /* pidfd_open(tid): to copy its fds with pidfd_getfd() */
+        bool own_userns; /* its user namespace differs from scmpd's */
+        bool own_mntns;  /* its mount namespace is neither scmpd's nor PID 1's */
+        uid_t fsuid;
+        gid_t fsgid;
+        size_t n_groups;
+        gid_t groups[TARGET_MAX_GROUPS];
+        uint64_t cap_eff; /* effective capabilities, in its own user namespace */
+        mode_t umask;
+};
+
+#define TARGET_INIT                                                                          \
+        {                                                                                    \
+                .proc_fd = -1, .root_fd = -1, .cwd_fd = -1, .userns_fd = -1, .mntns_fd = -1, \
+                .pidfd = -1,                                                                 \
+        }
+
+/*
+ * Open the thread of notification `id` on `listener_fd` (borrowed) and read its credentials.
+ * 0 on success; -ENOENT when the notification is no longer pending (the target is gone or was
+ * interrupted), -ESRCH when it is not visible from scmpd's pid namespace, another negative errno
+ * otherwise. On failure *t holds no fds.
+ */
+int target_open(int listener_fd, uint64_t id, pid_t tid, struct target *t);
+void target_close(struct target *t);

@@ -200,7 +200,7 @@ static void mknod_handle(void *state, const struct scmpd_notification *n,
                          struct scmpd_deferred *deferred, struct scmpd_verdict *ret)
 {
         const struct mknod_policy *p = state;
-        struct helper_target t = HELPER_TARGET_INIT;
+        struct target t = TARGET_INIT;
         _cleanup_close_ int dirfd = -1;
         struct helper_request req;
         int listener, r, err = 0;
@@ -220,7 +220,7 @@ static void mknod_handle(void *state, const struct scmpd_notification *n,
         if (mknod_policy_check(p, at, n->args, n->strings, &req) != EMULATE_ALLOW)
                 return;
         listener = helper_listener_fd(n);
-        r = helper_target_open(listener, n->id, n->tid, &t);
+        r = target_open(listener, n->id, n->tid, &t);
         if (r == -ENOENT) {
                 *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = ENOENT };
                 return;
@@ -265,7 +265,7 @@ static void mknod_handle(void *state, const struct scmpd_notification *n,
             req.path, major(req.dev), minor(req.dev), err ? strerror(err) : "ok");
         *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = err };
 out:
-        helper_target_close(&t);
+        target_close(&t);
 }
 
 const struct scmpd_handler_ops mknod_handler_ops = {

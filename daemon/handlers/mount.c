@@ -490,7 +490,7 @@ static void mount_handle(void *state, const struct scmpd_notification *n,
                          struct scmpd_deferred *deferred, struct scmpd_verdict *ret)
 {
         const struct mount_policy *p = state;
-        struct helper_target t = HELPER_TARGET_INIT;
+        struct target t = TARGET_INIT;
         struct helper_request req;
         bool umount;
         int r, err = 0;
@@ -513,7 +513,7 @@ static void mount_handle(void *state, const struct scmpd_notification *n,
                                     : "?");
                 return;
         }
-        r = helper_target_open(helper_listener_fd(n), n->id, n->tid, &t);
+        r = target_open(helper_listener_fd(n), n->id, n->tid, &t);
         if (r == -ENOENT) {
                 *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = ENOENT };
                 return; /* gone: dispatch finds the ID invalid and answers nobody */
@@ -556,7 +556,7 @@ static void mount_handle(void *state, const struct scmpd_notification *n,
             err ? strerror(err) : "ok");
         *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = err };
 out:
-        helper_target_close(&t);
+        target_close(&t);
 }
 
 const struct scmpd_handler_ops mount_handler_ops = {
