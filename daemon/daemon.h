@@ -174,8 +174,15 @@ enum notif_state {
         NOTIF_RUNNING, /* in the chain on the loop */
 };
 
+/*
+ * The handle every handler gets with a notification. To a plugin it is opaque: something to pass
+ * back to host->complete(). The built-in handlers, which are part of scmpd, also read the
+ * notification's listener from it (to open the target under target.c's discipline), instead of
+ * reaching into dispatch.c's struct notif.
+ */
 struct scmpd_deferred {
         struct notif *n;
+        int listener_fd; /* borrowed: the session keeps it open while the notification lives */
 };
 
 struct notif {

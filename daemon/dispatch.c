@@ -90,6 +90,7 @@ struct notif *notif_new(struct session *s, const struct seccomp_notif *req)
         s->refs++;
         memcpy(&n->req, req, sizeof(n->req));
         n->deferred.n = n;
+        n->deferred.listener_fd = s->fd;
         n->state = NOTIF_RUNNING;
         n->received_ns = now_ns();
         list_init(&n->link);

@@ -52,7 +52,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +63,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon.h"
 #include "helper.h"
 #include "util.h"
 
@@ -77,20 +75,6 @@ enum {
         STAGE_SETUP = 2,   /* entering the target's context failed */
         STAGE_SHARED = 3,  /* the mount point's mount is shared */
 };
-
-int helper_listener_fd(const struct scmpd_notification *n)
-{
-        /* Built-in handlers are called with the view embedded in dispatch.c's struct notif,
-         * whose session holds the listener open for as long as the notification lives. */
-        const struct notif *notif =
-                (const struct notif *)((const char *)n - offsetof(struct notif, view));
-
-        /* A cheap guard against a change of that arrangement: the kernel's request it holds must
-         * be the one this view describes. -EBADF then makes every use fail closed. */
-        if (notif->req.id != n->id || (pid_t)notif->req.pid != n->tid)
-                return -EBADF;
-        return notif->s->fd;
-}
 
 bool helper_path_is_canonical(const char *path)
 {

@@ -10,10 +10,6 @@
 #include "scmpd/handler.h"
 #include "target.h"
 
-/* The listener a built-in handler's notification came from (borrowed; valid during handle()),
- * or -EBADF when `n` is not embedded in dispatch.c's notification as expected. */
-int helper_listener_fd(const struct scmpd_notification *n);
-
 enum helper_op {
         HELPER_MOUNT,
         HELPER_UMOUNT,

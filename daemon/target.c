@@ -332,6 +332,8 @@ int target_open(int listener_fd, uint64_t id, pid_t tid, struct target *ret)
 
         if (tid <= 0)
                 return -ESRCH; /* not visible in scmpd's pid namespace */
+        t.listener_fd = listener_fd;
+        t.id = id;
         t.tid = tid;
         snprintf(path, sizeof(path), "/proc/%d", (int)tid);
         t.proc_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -375,4 +377,23 @@ fail:
         if (r != -ENOENT && scmpd_notify_id_valid(listener_fd, id) == -ENOENT)
                 r = -ENOENT;
         return r;
+}
+
+int target_getfd(const struct target *t, int target_fd)
+{
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        fd = (int)syscall(SYS_pidfd_getfd, t->pidfd, target_fd, 0);
+        if (fd < 0) {
+                r = negative_errno();
+                /* It may have failed because the target is gone; the ID says. */
+                if (scmpd_notify_id_valid(t->listener_fd, t->id) < 0)
+                        return -ENOENT;
+                return r;
+        }
+        /* The copy was taken while the notification was pending: it is the trapped thread's. */
+        if (scmpd_notify_id_valid(t->listener_fd, t->id) < 0)
+                return -ENOENT;
+        return steal_fd(&fd);
 }

@@ -34,6 +34,8 @@ int target_kill(int listener_fd, const struct seccomp_notif *req);
  * Identities are as seen from scmpd's (the initial) user namespace.
  */
 struct target {
+        int listener_fd; /* borrowed: the listener of the notification */
+        uint64_t id;     /* the notification, pending while the fds were opened */
         pid_t tid;
         int proc_fd;     /* /proc/<tid>, a directory */
         int root_fd;     /* /proc/<tid>/root, O_PATH: its root directory */
@@ -51,10 +53,10 @@ struct target {
         mode_t umask;
 };
 
-#define TARGET_INIT                                                                          \
-        {                                                                                    \
-                .proc_fd = -1, .root_fd = -1, .cwd_fd = -1, .userns_fd = -1, .mntns_fd = -1, \
-                .pidfd = -1,                                                                 \
+#define TARGET_INIT                                                                             \
+        {                                                                                       \
+                .listener_fd = -1, .proc_fd = -1, .root_fd = -1, .cwd_fd = -1, .userns_fd = -1, \
+                .mntns_fd = -1, .pidfd = -1,                                                    \
         }
 
 /*
@@ -65,3 +67,11 @@ struct target {
  */
 int target_open(int listener_fd, uint64_t id, pid_t tid, struct target *t);
 void target_close(struct target *t);
+
+/*
+ * A copy of the target's fd `target_fd` (taken with pidfd_getfd() while the notification is
+ * pending, and validated after: it provably is the trapped thread's fd). Returns the copy, owned
+ * by the caller; -ENOENT when the notification is gone; else pidfd_getfd()'s error (-EBADF: the
+ * target has no such fd).
+ */
+int target_getfd(const struct target *t, int target_fd);

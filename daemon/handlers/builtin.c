@@ -7,6 +7,11 @@
  *   kill       KILL the target process
  *
  * Their state is the parsed configuration; they never block.
+ *
+ * Every built-in decides through the plugin ABI's handle(). Being part of scmpd, some also use
+ * what the ABI does not offer: audit (audit.c) logs with scmpd's structured journal fields, and
+ * the emulating handlers (mount.c, mknod.c) read the notification's listener from the handle's
+ * private part (struct scmpd_deferred, daemon.h) to open the target through target.c.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -122,14 +127,14 @@ static const struct scmpd_handler_ops kill_ops = {
 };
 
 extern const struct scmpd_handler_ops audit_handler_ops;
-/* emulate hook: the emulating handlers (mount.c, mknod.c). */
+/* The emulating handlers (mount.c, mknod.c). */
 extern const struct scmpd_handler_ops mount_handler_ops, mknod_handler_ops;
 
 const struct scmpd_handler_ops *builtin_handler(const char *name)
 {
         static const struct scmpd_handler_ops *const all[] = {
                 &continue_ops,      &errno_ops,         &value_ops,         &kill_ops,
-                &audit_handler_ops, &mount_handler_ops, &mknod_handler_ops, /* emulate hook */
+                &audit_handler_ops, &mount_handler_ops, &mknod_handler_ops,
         };
 
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)

@@ -203,7 +203,7 @@ static void mknod_handle(void *state, const struct scmpd_notification *n,
         struct target t = TARGET_INIT;
         _cleanup_close_ int dirfd = -1;
         struct helper_request req;
-        int listener, r, err = 0;
+        int r, err = 0;
         bool at;
 
         *ret = p->refusal;
@@ -219,8 +219,7 @@ static void mknod_handle(void *state, const struct scmpd_notification *n,
         }
         if (mknod_policy_check(p, at, n->args, n->strings, &req) != EMULATE_ALLOW)
                 return;
-        listener = helper_listener_fd(n);
-        r = target_open(listener, n->id, n->tid, &t);
+        r = target_open(deferred->listener_fd, n->id, n->tid, &t);
         if (r == -ENOENT) {
                 *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = ENOENT };
                 return;
@@ -232,23 +231,14 @@ static void mknod_handle(void *state, const struct scmpd_notification *n,
         }
         if (at && req.path[0] != '/' && (int)n->args[0] != AT_FDCWD) {
                 /* Its dirfd, copied from its fd table while the notification is pending. */
-                dirfd = (int)syscall(SYS_pidfd_getfd, t.pidfd, (int)n->args[0], 0);
-                if (dirfd < 0) {
-                        err = errno;
-                        if (scmpd_notify_id_valid(listener, n->id) < 0)
-                                *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND,
-                                                               .error = ENOENT }; /* gone */
-                        else if (err == EBADF)
-                                *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND,
-                                                               .error = EBADF }; /* its answer */
-                        /* otherwise the refusal verdict stands */
-                        goto out;
-                }
-                if (scmpd_notify_id_valid(listener, n->id) < 0) {
+                dirfd = target_getfd(&t, (int)n->args[0]);
+                if (dirfd == -ENOENT || dirfd == -EBADF)
+                        /* Gone (nobody hears it), or the answer the kernel would give. */
                         *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND,
-                                                       .error = ENOENT };
+                                                       .error = -dirfd };
+                /* otherwise the refusal verdict stands */
+                if (dirfd < 0)
                         goto out;
-                }
                 req.dirfd_copy = dirfd;
         }
         r = helper_run(&t, &req, &err);

@@ -513,7 +513,7 @@ static void mount_handle(void *state, const struct scmpd_notification *n,
                                     : "?");
                 return;
         }
-        r = target_open(helper_listener_fd(n), n->id, n->tid, &t);
+        r = target_open(deferred->listener_fd, n->id, n->tid, &t);
         if (r == -ENOENT) {
                 *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = ENOENT };
                 return; /* gone: dispatch finds the ID invalid and answers nobody */
