@@ -505,7 +505,7 @@ static int parse_policy(struct parse *p, json_t *v, size_t index, struct policy 
         return 0;
 }
 
-/* intake.c hook: "handoff": {"uids": [0, "alice"], "groups": ["scmpd", 1000]}, names
+/* For intake.c: "handoff": {"uids": [0, "alice"], "groups": ["scmpd", 1000]}, names
  * resolved now, so that a name that does not exist is an error here and never a surprise at
  * accept time. Root may always hand over. */
 static int parse_ids(struct parse *p, json_t *v, bool user, const char *where, size_t *ret_n,
@@ -570,7 +570,7 @@ static int parse_root(struct parse *p, json_t *root)
         static const char *const keys[] = { "limits",  "handlers", "default", "policies",
                                             "control", "sandbox",  "handoff", NULL };
         static const char *const handler_keys[] = { "path", "config", NULL };
-        static const char *const control_keys[] = { "group", NULL }; /* control.c hook */
+        static const char *const control_keys[] = { "group", NULL }; /* for control.c */
         json_t *x, *pols;
         const char *key;
         size_t i;
@@ -581,7 +581,7 @@ static int parse_root(struct parse *p, json_t *root)
                 return -EINVAL;
         if ((x = json_object_get(root, "limits")) && parse_limits(p, x) < 0)
                 return -EINVAL;
-        if ((x = json_object_get(root, "control"))) { /* control.c hook: who may connect */
+        if ((x = json_object_get(root, "control"))) { /* control.c: who may connect */
                 json_t *g = json_object_get(x, "group");
 
                 if (!json_is_object(x) || check_keys(p, x, "control", control_keys) < 0)
@@ -592,12 +592,12 @@ static int parse_root(struct parse *p, json_t *root)
                 if (g && !(p->c->control_group = strdup(json_string_value(g))))
                         return fail(p, "out of memory");
         }
-        if ((x = json_object_get(root, "sandbox"))) { /* sandbox.c hook */
+        if ((x = json_object_get(root, "sandbox"))) { /* sandbox.c */
                 if (!json_is_boolean(x))
                         return fail(p, "sandbox: must be true or false");
                 p->c->sandbox = json_is_true(x);
         }
-        if ((x = json_object_get(root, "handoff")) && parse_handoff(p, x) < 0) /* intake.c hook */
+        if ((x = json_object_get(root, "handoff")) && parse_handoff(p, x) < 0) /* intake.c */
                 return -EINVAL;
         p->handlers = json_object_get(root, "handlers");
         if (p->handlers) {
@@ -679,8 +679,8 @@ static void config_free(struct config *c)
         for (size_t i = 0; i < c->n_plugins; i++)
                 dlclose(c->plugins[i]);
         free(c->plugins);
-        free(c->control_group); /* control.c hook */
-        free(c->handoff_uids);  /* intake.c hook */
+        free(c->control_group); /* control.c */
+        free(c->handoff_uids);  /* intake.c */
         free(c->handoff_gids);
         free(c->source);
         free(c);
@@ -723,7 +723,7 @@ int config_load_string(const char *text, const char *source, struct config **ret
         };
         p.c->default_verdict =
                 (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = ENOSYS };
-        p.c->sandbox = true; /* sandbox.c hook: on unless the policy says "sandbox": false */
+        p.c->sandbox = true; /* sandbox.c: on unless the policy says "sandbox": false */
         root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
                 fail(&p, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);

@@ -81,8 +81,8 @@ struct config {
         struct handler_instance **instances;
         size_t n_plugins;
         void **plugins;      /* dlopen handles */
-        char *control_group; /* control.c (hook): "control": {"group": NAME}, or NULL */
-        /* sandbox.c/intake.c (hook): "sandbox": bool (read at start only), and who may hand
+        char *control_group; /* control.c: "control": {"group": NAME}, or NULL */
+        /* sandbox.c and intake.c: "sandbox": bool (read at start only), and who may hand
          * over listeners besides root: "handoff": {"uids": [...], "groups": [...]}. */
         bool sandbox;
         size_t n_handoff_uids, n_handoff_gids;
