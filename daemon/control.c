@@ -41,6 +41,7 @@
 #include "policy.h"
 #include "scmpd/arch.h"
 #include "sd.h"
+#include "socket.h"
 #include "stats.h"
 #include "util.h"
 
@@ -752,25 +753,14 @@ static void resolve_group(struct control *ctl)
 /* 0 when the peer may talk to us, else a static reason. */
 static const char *authorize(struct control *ctl, int fd, const struct ucred *cred)
 {
-        _cleanup_free_ gid_t *groups = NULL;
-        socklen_t len = 0;
-
         if (cred->uid == 0)
                 return NULL;
         resolve_group(ctl);
         if (!ctl->group_ok)
                 return "only root may use the control socket (control.group is not set or does "
                        "not exist)";
-        if (cred->gid == ctl->group_gid)
+        if (cred->gid == ctl->group_gid || socket_peer_in_group(fd, &ctl->group_gid, 1))
                 return NULL;
-        /* The first call says how much room the peer's groups need (ERANGE). */
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno == ERANGE &&
-            len > 0 && len <= 65536 * sizeof(gid_t) && (groups = malloc(len)) &&
-            getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0) {
-                for (size_t i = 0; i < len / sizeof(gid_t); i++)
-                        if (groups[i] == ctl->group_gid)
-                                return NULL;
-        }
         return "not root and not a member of the control group";
 }
 
@@ -891,8 +881,7 @@ static int control_abandon(struct control *ctl, int r)
 
 int control_start(struct daemon *d)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t plen = strlen(d->control_path);
+        struct sockaddr_un sa;
         bool abstract = d->control_path[0] == '@';
         socklen_t salen;
         struct control *ctl;
@@ -913,12 +902,9 @@ int control_start(struct daemon *d)
                 ctl->activated = true;
                 goto watch;
         }
-        if (plen == 0 || plen >= sizeof(sa.sun_path))
-                return control_abandon(ctl, -ENAMETOOLONG);
-        memcpy(sa.sun_path, d->control_path, plen);
-        if (abstract)
-                sa.sun_path[0] = 0;
-        salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + (abstract ? 0 : 1));
+        r = socket_sockaddr_from_path(d->control_path, &sa, &salen);
+        if (r < 0)
+                return control_abandon(ctl, r);
         if (!abstract && lstat(d->control_path, &st) == 0) {
                 if (!S_ISSOCK(st.st_mode))
                         return control_abandon(ctl, -EEXIST);

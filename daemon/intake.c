@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "policy.h"
+#include "socket.h"
 #include "util.h"
 
 #define READ_CHUNK 65536
@@ -290,9 +291,6 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
  */
 static bool intake_peer_allowed(const struct config *cfg, int fd, const struct ucred *cred)
 {
-        _cleanup_free_ gid_t *groups = NULL;
-        socklen_t len = 0;
-
         if (cred->uid == 0)
                 return true;
         for (size_t i = 0; i < cfg->n_handoff_uids; i++)
@@ -303,15 +301,7 @@ static bool intake_peer_allowed(const struct config *cfg, int fd, const struct u
         for (size_t i = 0; i < cfg->n_handoff_gids; i++)
                 if (cfg->handoff_gids[i] == cred->gid)
                         return true;
-        /* The first call says how much room the groups need (ERANGE); 65536 groups at most. */
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, NULL, &len) < 0 && errno == ERANGE &&
-            len > 0 && len <= 65536 * sizeof(gid_t) && (groups = malloc(len)) &&
-            getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
-                for (size_t i = 0; i < len / sizeof(gid_t); i++)
-                        for (size_t j = 0; j < cfg->n_handoff_gids; j++)
-                                if (groups[i] == cfg->handoff_gids[j])
-                                        return true;
-        return false;
+        return socket_peer_in_group(fd, cfg->handoff_gids, cfg->n_handoff_gids);
 }
 
 static void intake_on_poll(uv_poll_t *h, int status, int events)
@@ -383,8 +373,8 @@ static void intake_on_poll(uv_poll_t *h, int status, int events)
 
 int intake_start(struct daemon *d)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t plen = strlen(d->listen_path);
+        struct sockaddr_un sa;
+        socklen_t salen;
         struct stat st;
         mode_t old;
         int r;
@@ -392,11 +382,9 @@ int intake_start(struct daemon *d)
         list_init(&d->conns);
         if (d->listen_fd >= 0)
                 goto watch; /* socket activation gave it to us */
-        if (plen == 0 || plen >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(sa.sun_path, d->listen_path, plen);
-        if (d->listen_path[0] == '@')
-                sa.sun_path[0] = 0;
+        r = socket_sockaddr_from_path(d->listen_path, &sa, &salen);
+        if (r < 0)
+                return r;
         d->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (d->listen_fd < 0)
                 return negative_errno();
@@ -404,9 +392,7 @@ int intake_start(struct daemon *d)
         if (d->listen_path[0] != '@' && lstat(d->listen_path, &st) == 0 && S_ISSOCK(st.st_mode))
                 (void)unlink(d->listen_path);
         old = umask(0077);
-        r = bind(d->listen_fd, (struct sockaddr *)&sa,
-                 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
-                             (d->listen_path[0] == '@' ? 0 : 1)));
+        r = bind(d->listen_fd, (struct sockaddr *)&sa, salen);
         umask(old);
         if (r < 0 || listen(d->listen_fd, SOMAXCONN) < 0) {
                 r = negative_errno();
