@@ -228,14 +228,12 @@ static int set_str(json_t *o, const char *key, const char *v)
 static int origin_to_json(const struct session *s, char **ret)
 {
         const struct scmpd_handoff_state *st = s->origin;
-        json_t *o = json_object(), *state = json_object(), *fds = json_array(),
-               *ann = json_object();
+        json_auto_t *o = json_object(), *state = json_object(), *fds = json_array(),
+                    *ann = json_object();
         int r = 0;
 
-        if (!o || !state || !fds || !ann) {
-                r = -ENOMEM;
-                goto out;
-        }
+        if (!o || !state || !fds || !ann)
+                return -ENOMEM;
         r |= set_str(o, "ociVersion", st->oci_version);
         r |= json_array_append_new(fds, json_string(SCMPD_HANDOFF_SECCOMP_FD_NAME)) < 0;
         r |= json_object_set(o, "fds", fds) < 0;
@@ -253,18 +251,10 @@ static int origin_to_json(const struct session *s, char **ret)
         r |= json_object_set(o, "state", state) < 0;
         r |= json_object_set_new(o, "scmpdSerial", json_integer((json_int_t)s->serial)) < 0;
         r |= json_object_set_new(o, "scmpdCreatedNs", json_integer((json_int_t)s->created_ns)) < 0;
-        if (r != 0) {
-                r = -EINVAL;
-                goto out;
-        }
+        if (r != 0)
+                return -EINVAL;
         *ret = json_dumps(o, JSON_COMPACT);
-        r = *ret ? 0 : -ENOMEM;
-out:
-        json_decref(o);
-        json_decref(state);
-        json_decref(fds);
-        json_decref(ann);
-        return r;
+        return *ret ? 0 : -ENOMEM;
 }
 
 static int sealed_memfd(const char *data, size_t len)
@@ -382,7 +372,8 @@ static int read_origin(int fd, uint64_t serial, struct scmpd_handoff_state **ret
         _cleanup_free_ char *buf = NULL;
         struct scmpd_handoff_state *st = NULL;
         const char *reason = NULL;
-        json_t *o, *v;
+        json_auto_t *o = NULL;
+        json_t *v;
         struct stat sb;
         ssize_t n;
         int r;
@@ -404,7 +395,6 @@ static int read_origin(int fd, uint64_t serial, struct scmpd_handoff_state **ret
         o = json_loadb(buf, (size_t)n, 0, NULL);
         v = o ? json_object_get(o, "scmpdSerial") : NULL;
         if (!json_is_integer(v) || (uint64_t)json_integer_value(v) != serial) {
-                json_decref(o);
                 scmpd_handoff_state_free(st);
                 return -EBADMSG;
         }
@@ -412,7 +402,6 @@ static int read_origin(int fd, uint64_t serial, struct scmpd_handoff_state **ret
         *ret_created_ns = json_is_integer(v) && json_integer_value(v) > 0
                                   ? (uint64_t)json_integer_value(v)
                                   : 0;
-        json_decref(o);
         *ret_origin = st;
         return 0;
 }

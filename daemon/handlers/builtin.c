@@ -53,24 +53,20 @@ static int fixed_start_errno(const struct scmpd_handler_host *host, const char *
 static int fixed_start_value(const struct scmpd_handler_host *host, const char *conf,
                              void **ret_state)
 {
-        json_t *root = json_loads(conf, 0, NULL), *v;
+        json_auto_t *root = json_loads(conf, 0, NULL);
+        json_t *v;
         struct fixed *f;
 
         if (!root)
                 return -EINVAL;
         v = json_object_get(root, "value");
-        if (!json_is_integer(v)) {
-                json_decref(root);
+        if (!json_is_integer(v))
                 return -EINVAL;
-        }
         f = calloc(1, sizeof(*f));
-        if (!f) {
-                json_decref(root);
+        if (!f)
                 return -ENOMEM;
-        }
         f->v = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND,
                                        .val = json_integer_value(v) };
-        json_decref(root);
         *ret_state = f;
         return 0;
 }

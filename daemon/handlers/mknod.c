@@ -63,22 +63,20 @@ struct mknod_policy *mknod_policy_free(struct mknod_policy *p)
 
 int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char **ret_why)
 {
-        json_t *root, *v, *x;
+        json_auto_t *root = NULL;
+        json_t *v, *x;
         struct mknod_policy *p;
         const char *key, *why = NULL;
         size_t i;
 
         root = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
         if (!json_is_object(root)) {
-                json_decref(root);
                 *ret_why = "the configuration is not a JSON object";
                 return -EINVAL;
         }
         p = calloc(1, sizeof(*p));
-        if (!p) {
-                json_decref(root);
+        if (!p)
                 return -ENOMEM;
-        }
         json_object_foreach (root, key, v)
                 if (strcmp(key, "devices") != 0 && strcmp(key, "refuse") != 0 &&
                     strcmp(key, "timeout_ms") != 0) {
@@ -123,11 +121,9 @@ int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char *
                 why = "\"refuse\" must be \"continue\", an errno name or 1..4095";
                 goto fail;
         }
-        json_decref(root);
         *ret = p;
         return 0;
 fail:
-        json_decref(root);
         free(p);
         *ret_why = why ? why : "invalid configuration";
         return -EINVAL;

@@ -192,22 +192,20 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                                             "timeout_ms",
                                             "shared_mounts",
                                             NULL };
-        json_t *root, *v, *x;
+        json_auto_t *root = NULL;
+        json_t *v, *x;
         struct mount_policy *p;
         const char *key, *why = NULL;
         size_t i;
 
         root = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
         if (!json_is_object(root)) {
-                json_decref(root);
                 *ret_why = "the configuration is not a JSON object";
                 return -EINVAL;
         }
         p = calloc(1, sizeof(*p));
-        if (!p) {
-                json_decref(root);
+        if (!p)
                 return -ENOMEM;
-        }
         p->umount = true;
         for (size_t k = 0; k < sizeof(flag_names) / sizeof(flag_names[0]); k++)
                 if (flag_names[k].harmless)
@@ -323,11 +321,9 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                 why = "\"refuse\" must be \"continue\", an errno name or 1..4095";
                 goto fail;
         }
-        json_decref(root);
         *ret = p;
         return 0;
 fail:
-        json_decref(root);
         mount_policy_free(p);
         *ret_why = why ? why : "invalid configuration";
         return -EINVAL;
