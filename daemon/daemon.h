@@ -5,7 +5,7 @@
  *   struct conn        one accepted handoff connection until its payload is complete (intake.c)
  *   struct session     one listener fd and what is known about its origin (session.c)
  *   struct notif       one notification from RECV until it is answered (dispatch.c)
- *   struct config      an immutable, reference-counted policy (config.c); a reload swaps the
+ *   struct config      an immutable, reference-counted policy (policy.c); a reload swaps the
  *                      daemon's pointer, and sessions and notifications keep the one they use
  *
  * Everything here is touched only on the loop thread, except what dispatch.c hands to worker
@@ -280,5 +280,5 @@ void notif_free(struct notif *n);
 /* handler_host.complete: a DEFERRED notification's verdict, from any thread. */
 void dispatch_complete_deferred(struct scmpd_deferred *d, const struct scmpd_verdict *v);
 
-/* config.c: reload the policy file; an invalid one is refused and logged, the old one kept. */
+/* policy.c: reload the policy file; an invalid one is refused and logged, the old one kept. */
 void daemon_reload(struct daemon *d);

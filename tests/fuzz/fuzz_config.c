@@ -1,9 +1,9 @@
 /*
- * Fuzz target for scmpd's policy file (daemon/config.c): parsing, validation, the built-in
+ * Fuzz target for scmpd's policy file (daemon/policy.c): parsing, validation, the built-in
  * handlers' configuration parsers (errno, value, audit, mount, mknod: their start() only parses),
  * then listener and rule matching on the result.
  *
- * No side effects: config.c dlopen()s the "path" of every plugin handler a chain names. The
+ * No side effects: policy.c dlopen()s the "path" of every plugin handler a chain names. The
  * harness never lets a fuzz input choose that path: an input with a "handlers" object is parsed
  * with jansson first and every handler's "path" string is replaced by a fixed absolute path that
  * does not exist (PLUGIN_PATH), so dlopen() only ever fails to open that one file; the rewritten

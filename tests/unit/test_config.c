@@ -1,5 +1,5 @@
 /*
- * scmpd's policy file (daemon/config.c): strict parsing with errors that name the place, the
+ * scmpd's policy file (daemon/policy.c): strict parsing with errors that name the place, the
  * built-in default, listener matching by metadata/container/annotation globs, rule matching by
  * syscall name, register conditions and string conditions (asked for lazily), and defaults.
  */
