@@ -18,12 +18,19 @@
  * flag follows the traffic (wake_mode_update()): on while the received notifications come from
  * one listener, off once they interleave from several, switched per listener as it is next served.
  *
+ * Notifications come in by two doors that end alike (session_take()): a receive from the kernel,
+ * and session_inject() for one a previous run received and left unanswered (the journal's
+ * replay). What the session does is reported to the daemon's observers (daemon.c), never to a
+ * particular module.
+ *
  * Invariants:
  *   - at most limits.inflight_per_listener notifications are received but unanswered; at the
  *     cap the session stops asking for READABLE until one is answered;
  *   - notifications of one thread are dispatched in order: a thread normally has one pending
  *     syscall, but an interrupted and restarted one produces a new notification while the old
  *     one may still be in a handler; the new one waits (HELD) until the old one is done;
+ *   - held notifications are released only by the loop in session_notif_done(), never from
+ *     inside the teardown of the one before;
  *   - the session's memory and fd live while anything refers to them (refs): the daemon's list
  *     until close, and each notification in flight. Closing stops the poll at once.
  */
