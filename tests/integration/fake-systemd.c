@@ -107,7 +107,11 @@ static bool connectable(const char *path)
 
         if (s < 0)
                 return false;
-        snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+        if (strlen(path) >= sizeof(a.sun_path)) {
+                close(s);
+                return false;
+        }
+        memcpy(a.sun_path, path, strlen(path) + 1);
         ok = connect(s, (struct sockaddr *)&a, sizeof(a)) == 0;
         close(s);
         return ok;
