@@ -62,7 +62,8 @@ daemon_alive() { kill -0 "$DPID" 2>/dev/null; }
 
 cat >"$CONF" <<EOF
 {
-  "limits": { "handoff_timeout_ms": 1000, "inflight_per_listener": 8 },
+  "limits": { "handoff_timeout_ms": 1000, "inflight_per_listener": 8,
+              "handler_timeout_ms": 600000 },
   "handlers": {
     "defer": { "path": "$PDEFER", "config": { "delay_ms": 300, "value": 77 } },
     "block": { "path": "$PBLOCK", "config": { "delay_ms": 100, "value": 88 } }
