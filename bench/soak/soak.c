@@ -6,8 +6,9 @@
  *   bench-soak [--scmpd PATH [--wrap PROG [ARG...] --] [--config FILE]]
  *              [--socket PATH --control PATH --pid PID]
  *              [--seconds S] [--interval S] [--steady N:META:EXPECT]... [--churn META:EXPECT]
- *              [--kill-every K] [--churn-calls C] [--churn-max-rate R] [--monitors N]
- *              [--stuck-monitors N] [--idle N:META]
+ *              [--kill-every K] [--churn-calls C] [--churn-max-rate R] [--min-churn N]
+ *              [--monitors N] [--stuck-monitors N] [--idle N:META] [--case NAME]
+ *              [--expect-backlog]
  *
  * Either scmpd is started here (--scmpd, optionally under a wrapper such as strace; the built-in
  * policy below unless --config), or an already running one is used (--socket/--control/--pid,
@@ -20,12 +21,19 @@
  *            hands over its listener, makes C calls and exits; every K-th one instead calls in a
  *            loop and is SIGKILLed after a random 0..3 ms, so it dies at a random point of a
  *            notification's handling (in RECV, in the chain, on a worker, deferred, answered).
+ *            --min-churn N keeps the run going past --seconds until N churn targets have ended
+ *            (a test's proof that churn happened, whatever the machine's speed). At the end the
+ *            churner finishes its current target: one that has not ended STALL_GIVE_UP_S after
+ *            its start is killed and counted as failed (a lost answer), never left unnoticed.
  *   idle     N targets that hand over their listener and then hold it without a call (an fd in
  *            scmpd each); a handoff scmpd does not take is counted as refused, not as an error.
+ *            With --expect-backlog (scmpd runs out of fds on purpose), a churn target that waits
+ *            in the handoff socket's backlog until scmpd has fds again is reported as expected.
  *   monitor  N control clients that stream `monitor` events and read them; stuck monitors
  *            subscribe and never read.
  * Every answer is checked against its class's EXPECT; a wrong one is counted (also from killed
- * targets, in shared memory), never a success.
+ * targets, in shared memory), never a success. --case NAME labels the diagnostics (a test runs
+ * several cases against one scmpd).
  *
  * SIGUSR1 ends the run early, with the figures so far.
  *
@@ -73,6 +81,11 @@
 #define SUB_BITS 3
 #define N_BUCKETS (64 << SUB_BITS)
 #define EMULATED_VALUE 4242
+/* A churn target still running this long after its start is described on stderr (a diagnosis,
+ * not a verdict); one still running after STALL_GIVE_UP_S is killed and counted as failed. Time,
+ * not a count of polls: on a loaded machine a poll loop takes far longer than its sleeps. */
+#define STALL_REPORT_S 10
+#define STALL_GIVE_UP_S 120
 
 enum expect_kind {
         EXPECT_PPID,
@@ -104,6 +117,7 @@ struct shared {
         atomic_ulong refused;    /* handoffs scmpd refused (limits) */
         atomic_ulong churn_fail; /* churn targets that failed otherwise */
         atomic_ulong monitor_lines;
+        atomic_int churn_phase; /* the current churn target: 0 handing over, 1 calling */
         struct {
                 atomic_ulong calls;
                 atomic_ulong hist[N_BUCKETS];
@@ -117,6 +131,8 @@ static pid_t scmpd_pid;
 static bool scmpd_ours;
 static char tmpdir[64];
 static char sock_path[108], control_path[108];
+static const char *case_name = "soak";
+static bool expect_backlog;
 
 static const char builtin_config[] =
         "{\n"
@@ -321,6 +337,7 @@ static void churn_target(const struct class *c, unsigned calls, bool forever)
 
         if (r)
                 _exit(r);
+        atomic_store(&sh->churn_phase, 1);
         for (unsigned i = 0; forever || i < calls; i++) {
                 errno = 0;
                 long ret = syscall(SYS_getppid);
@@ -346,15 +363,24 @@ static void idle_target(const char *meta)
         _exit(0);
 }
 
-/* A churn target that has not ended after about 2 s: say where it is (a diagnosis, not a
- * verdict; the figures show whether it ended). */
-static void report_stall(pid_t pid, bool killed)
+/* A churn target that has not ended STALL_REPORT_S after its start: say which case it belongs
+ * to and where it is (a diagnosis, not a verdict; the figures show whether it ended). */
+static void report_stall(pid_t pid, bool killed, double seconds)
 {
         char path[64], buf[512];
         static const char *const files[] = { "wchan", "stat", "stack" };
+        bool handing_over = atomic_load(&sh->churn_phase) == 0;
 
-        fprintf(stderr, "bench-soak: churn target %d (%s) has not ended after 2 s\n", (int)pid,
-                killed ? "killed" : "running");
+        if (handing_over && expect_backlog) {
+                fprintf(stderr,
+                        "bench-soak: %s: churn target %d waits in the handoff socket's backlog "
+                        "after %.0f s, as expected while scmpd is out of fds\n",
+                        case_name, (int)pid, seconds);
+                return;
+        }
+        fprintf(stderr, "bench-soak: %s: churn target %d (%s, %s) has not ended after %.0f s\n",
+                case_name, (int)pid, killed ? "killed" : "running",
+                handing_over ? "handing its listener over" : "making its calls", seconds);
         for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++) {
                 snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, files[k]);
                 int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -378,6 +404,8 @@ static void churner(const struct class *c, unsigned calls, unsigned kill_every, 
         while (!atomic_load_explicit(&sh->stop, memory_order_relaxed)) {
                 bool kill_it = kill_every && ++seq % kill_every == 0;
                 int status = 0;
+                atomic_store(&sh->churn_phase, 0);
+                uint64_t started = now_ns();
                 pid_t pid = fork();
                 if (pid < 0) {
                         sleep_ns(10000000);
@@ -392,17 +420,22 @@ static void churner(const struct class *c, unsigned calls, unsigned kill_every, 
                         kill(pid, SIGKILL);
                 }
                 /* A churn target that hangs (a lost answer) would show here as a stall of
-                 * the churn figures; bound it so the run ends. */
-                for (int i = 0; i < 20000; i++) {
+                 * the churn figures; bound it in time so the run ends, and count it. */
+                for (int i = 0, reported = 0;; i++) {
                         if (waitpid(pid, &status, WNOHANG) == pid)
                                 break;
-                        if (i == 2100)
-                                report_stall(pid, kill_it);
-                        if (i == 19999) {
+                        double waited = (double)(now_ns() - started) / 1e9;
+                        if (!reported && waited >= STALL_REPORT_S) {
+                                report_stall(pid, kill_it, waited);
+                                reported = 1;
+                        }
+                        if (waited >= STALL_GIVE_UP_S) {
+                                report_stall(pid, kill_it, waited);
                                 kill(pid, SIGKILL);
                                 waitpid(pid, &status, 0);
                                 atomic_fetch_add(&sh->churn_fail, 1);
                                 status = -1;
+                                break;
                         }
                         sleep_ns(i < 100 ? 20000 : 1000000);
                 }
@@ -414,8 +447,8 @@ static void churner(const struct class *c, unsigned calls, unsigned kill_every, 
                         atomic_fetch_add(&sh->refused, 1);
                 else if (status != -1) {
                         atomic_fetch_add(&sh->churn_fail, 1);
-                        fprintf(stderr, "bench-soak: churn target %d failed: %s %d\n", (int)pid,
-                                WIFEXITED(status) ? "exit" : "signal",
+                        fprintf(stderr, "bench-soak: %s: churn target %d failed: %s %d\n",
+                                case_name, (int)pid, WIFEXITED(status) ? "exit" : "signal",
                                 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
                 }
                 if (gap) {
@@ -664,12 +697,14 @@ static void wait_start(atomic_uint *counter, unsigned want)
 static void usage(void) __attribute__((noreturn));
 static void usage(void)
 {
-        fprintf(stderr, "usage: bench-soak [--scmpd PATH [--wrap PROG ARG... --] [--config F]] | "
-                        "[--socket P --control P --pid PID]\n"
-                        "  [--seconds S] [--interval S] [--steady N:META:EXPECT]... "
-                        "[--churn META:EXPECT]\n"
-                        "  [--kill-every K] [--churn-calls C] [--churn-max-rate R] "
-                        "[--monitors N] [--stuck-monitors N]\n");
+        fprintf(stderr,
+                "usage: bench-soak [--scmpd PATH [--wrap PROG ARG... --] [--config F]] | "
+                "[--socket P --control P --pid PID]\n"
+                "  [--seconds S] [--interval S] [--steady N:META:EXPECT]... "
+                "[--churn META:EXPECT]\n"
+                "  [--kill-every K] [--churn-calls C] [--churn-max-rate R] [--min-churn N]\n"
+                "  [--monitors N] [--stuck-monitors N] [--idle N:META] [--case NAME] "
+                "[--expect-backlog]\n");
         exit(2);
 }
 
@@ -682,6 +717,8 @@ int main(int argc, char **argv)
         unsigned n_classes = 0, kill_every = 4, churn_calls = 20, n_mon = 1, n_stuck = 0;
         bool churn = false;
         unsigned n_idle = 0;
+        unsigned long min_churn = 0;
+        pid_t churner_pid = 0;
         char idle_meta[64] = "";
         unsigned total_steady = 0;
 
@@ -693,6 +730,10 @@ int main(int argc, char **argv)
                         for (i++; i < argc && strcmp(argv[i], "--") != 0; i++)
                                 if (k < 40)
                                         wrap[k++] = argv[i];
+                        continue;
+                }
+                if (strcmp(a, "--expect-backlog") == 0) {
+                        expect_backlog = true;
                         continue;
                 }
                 if (!v)
@@ -727,6 +768,10 @@ int main(int argc, char **argv)
                         churn_calls = (unsigned)atoi(v);
                 else if (strcmp(a, "--churn-max-rate") == 0)
                         max_rate = atof(v);
+                else if (strcmp(a, "--min-churn") == 0)
+                        min_churn = strtoul(v, NULL, 10);
+                else if (strcmp(a, "--case") == 0)
+                        case_name = v;
                 else if (strcmp(a, "--monitors") == 0)
                         n_mon = (unsigned)atoi(v);
                 else if (strcmp(a, "--idle") == 0) {
@@ -776,7 +821,7 @@ int main(int argc, char **argv)
                 if (spawn() == 0)
                         monitor(k >= n_mon);
         wait_start(&sh->ready, want_ready);
-        if (churn && spawn() == 0)
+        if (churn && (churner_pid = spawn()) == 0)
                 churner(&classes[MAX_CLASSES], churn_calls, kill_every, max_rate);
 
         printf("# scmpd pid %d; %u steady targets in %u classes; churn %s; %u monitors, %u "
@@ -845,11 +890,36 @@ int main(int argc, char **argv)
                 if (next >= end)
                         break;
         }
+        /* --min-churn: go on until that many churn targets ended, however slow the machine. */
+        while (alive && churn && !end_early &&
+               atomic_load(&sh->churned) + atomic_load(&sh->killed) + atomic_load(&sh->refused) +
+                               atomic_load(&sh->churn_fail) <
+                       min_churn &&
+               (double)(now_ns() - t0) / 1e9 < seconds + STALL_GIVE_UP_S)
+                if ((alive = scmpd_alive()))
+                        sleep_ns(50000000);
         atomic_store(&sh->stop, true);
-        /* Steady targets may be parked in a notification (a stuck handler): kill, don't wait. */
+        /* Steady targets may be parked in a notification (a stuck handler): kill, don't wait.
+         * The churner is not killed: it finishes its current target, whose end (or stall) is
+         * part of the verdict; idle targets go first, so that a churn target waiting in the
+         * backlog of an scmpd out of fds is taken once their fds are free. */
         for (size_t i = 0; i < n_children; i++)
-                if (children[i] > 0 && children[i] != scmpd_pid)
+                if (children[i] > 0 && children[i] != scmpd_pid && children[i] != churner_pid)
                         kill(children[i], SIGKILL);
+        if (churner_pid > 0) {
+                for (uint64_t w0 = now_ns(); waitpid(churner_pid, NULL, WNOHANG) == 0;) {
+                        if ((double)(now_ns() - w0) / 1e9 > STALL_GIVE_UP_S + 30) {
+                                kill(churner_pid, SIGKILL);
+                                waitpid(churner_pid, NULL, 0);
+                                atomic_fetch_add(&sh->churn_fail, 1);
+                                break;
+                        }
+                        sleep_ns(5000000);
+                }
+                for (size_t i = 0; i < n_children; i++)
+                        if (children[i] == churner_pid)
+                                children[i] = 0;
+        }
         for (size_t i = 0; i < n_children; i++)
                 if (children[i] > 0 && children[i] != scmpd_pid) {
                         waitpid(children[i], NULL, 0);

@@ -28,12 +28,27 @@ pid_t child_spawn(int (*fn)(void *arg), void *arg)
         return pid;
 }
 
+static long long now_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int child_reap(pid_t pid, int timeout_ms, int *ret_status)
 {
         struct timespec step = { .tv_sec = 0, .tv_nsec = 1000 * 1000 };
         int status = 0;
+        long long end;
 
-        for (int waited = 0; waited <= timeout_ms; waited++) {
+        /* A bound is a hang guard, never a verdict on speed: on a loaded machine (or under ASan)
+         * a child that works may take far longer than its caller's guess, so every bound but 0
+         * (kill now) is at least CHILD_REAP_MIN_MS, measured in time rather than in polls. */
+        if (timeout_ms > 0 && timeout_ms < CHILD_REAP_MIN_MS)
+                timeout_ms = CHILD_REAP_MIN_MS;
+        end = now_ms() + timeout_ms;
+        for (;;) {
                 pid_t r = waitpid(pid, &status, WNOHANG);
                 if (r == pid) {
                         *ret_status = status;
@@ -41,6 +56,8 @@ int child_reap(pid_t pid, int timeout_ms, int *ret_status)
                 }
                 if (r < 0 && errno != EINTR)
                         return -errno;
+                if (now_ms() >= end)
+                        break;
                 nanosleep(&step, NULL);
         }
         (void)kill(pid, SIGKILL);

@@ -24,8 +24,12 @@ static inline void child_die_with_parent(pid_t parent)
  * dies with the parent (PR_SET_PDEATHSIG). Returns the pid, or -errno. */
 pid_t child_spawn(int (*fn)(void *arg), void *arg);
 
-/* Wait up to timeout_ms for the child; on timeout kill it with SIGKILL and reap it. Stores the
- * raw wait status. Returns 0 when it exited in time, -ETIMEDOUT when it had to be killed. */
+/* The least bound child_reap() applies (but for 0): a hang guard for a loaded machine. */
+#define CHILD_REAP_MIN_MS 120000
+
+/* Wait up to timeout_ms (0: not at all; any other bound is raised to CHILD_REAP_MIN_MS) for the
+ * child; on timeout kill it with SIGKILL and reap it. Stores the raw wait status. Returns 0 when
+ * it exited in time, -ETIMEDOUT when it had to be killed. */
 int child_reap(pid_t pid, int timeout_ms, int *ret_status);
 
 /* Human description of a wait status ("exited 3", "killed by signal 31 (SIGSYS)"). Static. */

@@ -9,7 +9,7 @@
 # cleaned up. Exit 77 (skip) when neither runtime, busybox-static or root is available.
 set -u
 export LC_ALL=C
-TMO=${E2E_TIMEOUT:-30}
+TMO=${E2E_TIMEOUT:-120} # a hang guard per runtime call, generous for a loaded machine
 DPID=""
 . "$(dirname "$0")/lib.sh"
 e2e_require root runtimes busybox
@@ -62,7 +62,7 @@ for rt in $RUNTIMES; do
         "$SCMPD_BIN" --config "$W/policy.json" --listen "$SOCK" --control "$CSOCK" --foreground \
                 --log-target stderr 2>>"$LOG" </dev/null &
         DPID=$!
-        for _ in $(seq 1 100); do [ -S "$SOCK" ] && [ -S "$CSOCK" ] && break; sleep 0.05; done
+        for _ in $(seq 1 2400); do [ -S "$SOCK" ] && [ -S "$CSOCK" ] && break; sleep 0.05; done
         CREATED+=("$rt $id")
         if ! rt_cmd "$rt" run -d -b "$B" "$id" >"$W/$rt.out" 2>&1 </dev/null; then
                 bad "$rt: detached container did not start: $(head -c 300 "$W/$rt.out")"
@@ -77,7 +77,7 @@ for rt in $RUNTIMES; do
                      and l['runtime'] == '$rt' for l in j)" <"$W/l1.json"
         # An exec brings its own filter and listener: both rows must name the runtime.
         rt_cmd "$rt" exec -d "$id" /bin/sleep 30 >/dev/null 2>&1 </dev/null
-        for _ in $(seq 1 100); do
+        for _ in $(seq 1 2400); do
                 "$SCMPCTL_BIN" listeners --json >"$W/l2.json"
                 [ "$(grep -c "\"container\": \"$id\"" "$W/l2.json")" -ge 2 ] && break
                 sleep 0.05

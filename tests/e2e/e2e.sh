@@ -9,7 +9,7 @@
 set -u
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
-TMO=${E2E_TIMEOUT:-30}
+TMO=${E2E_TIMEOUT:-120} # a hang guard per runtime call, generous for a loaded machine
 DPID=""
 . "$HERE/lib.sh"
 e2e_require root runtimes busybox notify
@@ -66,7 +66,7 @@ start_scmpd() {
         "$SCMPD_BIN" --config "$W/policy.json" --listen "$SOCK" --control "$W/control.sock" \
                 --foreground --log-target stderr --log-level debug 2>>"$LOG" </dev/null &
         DPID=$!
-        for _ in $(seq 1 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
+        for _ in $(seq 1 2400); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
         return 1
 }
 stop_scmpd() {
@@ -97,7 +97,7 @@ for rt in $RUNTIMES; do
         rt_cmd "$rt" run -b "$B" "$id" >"$out" 2>&1 </dev/null
         rc=$?
         # The listener hangs up once the container's tasks are gone.
-        for _ in $(seq 1 100); do grep -q 'listener closed: no task' "$LOG" && break; sleep 0.05; done
+        for _ in $(seq 1 2400); do grep -q 'listener closed: no task' "$LOG" && break; sleep 0.05; done
         stop_scmpd
         say "---- $rt container output (rc=$rc)"
         sed 's/^/    /' "$out"
@@ -134,7 +134,7 @@ for rt in $RUNTIMES; do
                 fi
         done
         rt_cmd "$rt" delete -f "$xid" >/dev/null 2>&1
-        for _ in $(seq 1 100); do [ "$(grep -c "listener closed.*$xid" "$LOG")" -ge 3 ] && break; sleep 0.05; done
+        for _ in $(seq 1 2400); do [ "$(grep -c "listener closed.*$xid" "$LOG")" -ge 3 ] && break; sleep 0.05; done
         stop_scmpd
         n_sessions=$(grep -cE "serving listener of pid [0-9]+ \((creating|running)\), policy e2e .*CONTAINER_ID=$xid" "$LOG")
         [ "$n_sessions" -eq 3 ] && ok "$rt: init and two execs came as three handoffs" || bad "$rt: $n_sessions handoffs for init + 2 execs"

@@ -5,7 +5,7 @@
 # docs/examples/mount-emulation.json. Inside, `mount -t tmpfs none /mnt` and `mknod` of
 # allowlisted char devices must succeed through scmpd; the tmpfs must be in the container's mount
 # namespace only (the host's mount table and the rootfs directory stay untouched, checked while
-# the container waits) and carry the policy's forced nosuid,nodev; disallowed mounts (proc, a
+# the container waits for the test to look) and carry the policy's forced nosuid,nodev; disallowed mounts (proc, a
 # target outside the prefixes, options outside the policy's globs) and a block device must fail. Every runtime call is bounded by a timeout; containers, scmpd and scratch
 # files are always cleaned up. crun gets the hybrid-cgroup workaround only where this machine
 # needs it. Exit 77 when root, a runtime, busybox-static or user_notif is missing.
@@ -13,7 +13,7 @@ set -u
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${SCMPD_SOURCE_ROOT:-$HERE/../..}
-TMO=${E2E_TIMEOUT:-30}
+TMO=${E2E_TIMEOUT:-120} # a hang guard per runtime call, generous for a loaded machine
 DPID="" WATCH=""
 . "$HERE/lib.sh"
 e2e_require root
@@ -29,14 +29,15 @@ e2e_cleanup_extra() {
 # ---- rootfs and bundle: read-only busybox root, /tmp a tmpfs, /mnt an empty directory
 B=$W/bundle R=$W/bundle/rootfs
 e2e_rootfs "$R" sh mount umount mknod grep cat echo stat sleep head wc
-mkdir -p "$R/mnt2"
+mkdir -p "$R/mnt2" "$R/gate" "$W/gate"
 cat >"$R/test.sh" <<'EOS'
 echo "E2E: start"
 mount -t tmpfs -o size=1m none /mnt; echo "E2E: mount rc=$?"
 grep -q ' /mnt tmpfs [^ ]*nosuid,nodev' /proc/mounts && echo "E2E: /mnt is a tmpfs (nosuid,nodev)"
 echo hello >/mnt/f && echo "E2E: wrote /mnt/f=$(cat /mnt/f)"
 echo "E2E: waiting"
-sleep 3
+# Until the host has looked at the mount tables (it creates /gate/go): an event, not a time.
+i=0; while [ ! -e /gate/go ] && [ $i -lt 1200 ]; do sleep 0.1; i=$((i + 1)); done
 mount -t proc proc /mnt2; echo "E2E: proc mount rc=$?"
 mount -t tmpfs none /tmp; echo "E2E: tmpfs outside the prefixes rc=$?"
 umount /mnt; echo "E2E: umount rc=$?"
@@ -51,15 +52,17 @@ echo "E2E: done"
 EOS
 (cd "$B" && timeout 20 runc spec 2>/dev/null) || (cd "$B" && timeout 20 crun spec) ||
         { bad "cannot create a spec"; exit 1; }
-python3 - "$B/config.json" "$R" "$SOCK" <<'EOP' || { bad "cannot patch config.json"; exit 1; }
+python3 - "$B/config.json" "$R" "$SOCK" "$W/gate" <<'EOP' || { bad "cannot patch config.json"; exit 1; }
 import json, sys
-path, rootfs, sock = sys.argv[1:4]
+path, rootfs, sock, gate = sys.argv[1:5]
 c = json.load(open(path))
 c["process"]["terminal"] = False
 c["process"]["args"] = ["/bin/sh", "/test.sh"]
 c["root"] = {"path": rootfs, "readonly": True}
 c["mounts"].append({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
                     "options": ["nosuid", "nodev", "mode=1777", "size=16m"]})
+c["mounts"].append({"destination": "/gate", "type": "bind", "source": gate,
+                    "options": ["bind", "ro"]})
 caps = c["process"]["capabilities"]
 assert all("CAP_SYS_ADMIN" not in caps[k] and "CAP_MKNOD" not in caps[k] for k in caps)
 c["linux"]["seccomp"] = {
@@ -75,7 +78,7 @@ start_scmpd() {
                 --control "$W/control.sock" --foreground --log-target stderr --log-level debug \
                 2>>"$LOG" </dev/null &
         DPID=$!
-        for _ in $(seq 1 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
+        for _ in $(seq 1 2400); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
         return 1
 }
 stop_scmpd() {
@@ -88,22 +91,24 @@ stop_scmpd() {
 # absent from the host's? Writes "inside=0|1 host=0|1" to $1.
 watch_mounts() {
         local out=$1 rt=$2 id=$3 pid="" i
-        for i in $(seq 1 100); do
+        for i in $(seq 1 2400); do
                 grep -q 'E2E: waiting' "$W/$rt.out" 2>/dev/null && break
                 sleep 0.05
         done
-        pid=$(timeout 10 "$rt" state "$id" 2>/dev/null |
+        pid=$(timeout 120 "$rt" state "$id" 2>/dev/null |
                 python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])' 2>/dev/null)
         local inside=0 host=0
         [ -n "$pid" ] && grep -q ' /mnt .* - tmpfs ' "/proc/$pid/mountinfo" 2>/dev/null && inside=1
         grep -qF " $R/mnt " /proc/self/mountinfo && host=1
         echo "inside=$inside host=$host pid=$pid" >"$out"
+        touch "$W/gate/go" # the container goes on
 }
 
 for rt in $RUNTIMES; do
         id="emu-$rt-$$"
         out=$W/$rt.out
         : >"$LOG"
+        rm -f "$W/gate/go"
         start_scmpd || { bad "$rt: scmpd did not start"; continue; }
         CREATED+=("$rt $id")
         watch_mounts "$W/$rt.watch" "$rt" "$id" &
@@ -112,7 +117,7 @@ for rt in $RUNTIMES; do
         rc=$?
         wait "$WATCH" 2>/dev/null
         WATCH=""
-        for _ in $(seq 1 100); do grep -q 'listener closed: no task' "$LOG" && break; sleep 0.05; done
+        for _ in $(seq 1 2400); do grep -q 'listener closed: no task' "$LOG" && break; sleep 0.05; done
         stop_scmpd
         say "---- $rt container output (rc=$rc)"
         sed 's/^/    /' "$out"

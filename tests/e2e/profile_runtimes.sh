@@ -12,7 +12,7 @@
 set -u
 export LC_ALL=C
 CHECK=$1
-TMO=${E2E_TIMEOUT:-30}
+TMO=${E2E_TIMEOUT:-120} # a hang guard per runtime call, generous for a loaded machine
 . "$(dirname "$0")/lib.sh"
 e2e_require root
 command -v runc >/dev/null || { say "skip: runc is not installed"; exit 77; }

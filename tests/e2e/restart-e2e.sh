@@ -9,7 +9,7 @@
 set -u
 export LC_ALL=C
 FAKE=$1
-TMO=${E2E_TIMEOUT:-60}
+TMO=${E2E_TIMEOUT:-120} # a hang guard per runtime call, generous for a loaded machine
 KILLS=${E2E_RESTART_KILLS:-6}
 SPID=""
 . "$(dirname "$0")/lib.sh"
@@ -71,11 +71,17 @@ id="restart-e2e-plain-$$"
 "$SCMPD_BIN" --config "$W/policy.json" --listen "$SOCK" --control "$W/control.sock" \
         --foreground --log-target stderr 2>"$W/plain.log" </dev/null &
 DPID=$!
-for _ in $(seq 100); do [ -S "$SOCK" ] && break; sleep 0.05; done
+for _ in $(seq 2400); do [ -S "$SOCK" ] && break; sleep 0.05; done
 CREATED+=("$rt $id")
 rt_cmd "$rt" run -b "$B" "$id" >"$W/plain.out" 2>&1 </dev/null &
 RPID=$!
-sleep 0.3
+# Kill once scmpd serves the container's listener (an event, not a time: a kill before it would
+# fail the container's start instead, which is not what this checks).
+for _ in $(seq 6000); do
+        grep -q 'serving listener' "$W/plain.log" && break
+        kill -0 "$RPID" 2>/dev/null || break
+        sleep 0.02
+done
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 rc=0
@@ -90,7 +96,7 @@ rm -f "$SOCK" "$W/control.sock"
 
 "$FAKE" supervise "$SCMPD_BIN" "$W/policy.json" "$SOCK" "$W/control.sock" "$LOG" >"$EV" 2>&1 &
 SPID=$!
-for _ in $(seq 200); do grep -q '^ready' "$EV" && break; sleep 0.05; done
+for _ in $(seq 2400); do grep -q '^ready' "$EV" && break; sleep 0.05; done
 grep -q '^ready' "$EV" || { bad "scmpd under fake-systemd did not get ready: $(cat "$EV")"; exit 1; }
 
 for rt in $RUNTIMES; do
@@ -103,7 +109,7 @@ for rt in $RUNTIMES; do
         RPID=$!
         # The kills start once scmpd holds the container's listener: a kill during the handoff
         # itself loses the accepted connection, and the runtime fails the start (as it must).
-        for _ in $(seq 500); do
+        for _ in $(seq 6000); do
                 [ "$(grep -c 'serving listener' "$LOG")" -gt "$served" ] && break
                 kill -0 "$RPID" 2>/dev/null || break
                 sleep 0.02
@@ -113,7 +119,7 @@ for rt in $RUNTIMES; do
                 sleep "0.$((RANDOM % 3))$((RANDOM % 10))"
                 kill -0 "$RPID" 2>/dev/null || break
                 kill -USR1 "$SPID"
-                for _ in $(seq 200); do
+                for _ in $(seq 6000); do
                         [ "$(grep -c '^restarted' "$EV")" -ge $((before + k)) ] && break
                         sleep 0.02
                 done

@@ -35,6 +35,17 @@ SCMPCTL = os.environ["SCMPCTL_BIN"]
 TARGET = sys.argv[1]
 DEFER_PLUGIN = sys.argv[2]  # answers after delay_ms from its own thread
 
+
+def wait_for(cond, bound=harness.WAIT):
+    """Poll cond() until it is true or `bound` seconds passed; its last value. Tests wait for
+    events with a generous bound and check what happened, never how soon."""
+    end = time.monotonic() + bound
+    while True:
+        v = cond()
+        if v or time.monotonic() > end:
+            return v
+        time.sleep(0.02)
+
 def ctl(d, *args, user=None, group=None, timeout=30):
     kw = {}
     if user is not None:
@@ -119,11 +130,9 @@ def test_basic(d, tmp):
         rc, out = run_target(d, "deny-1", ["getppid=errno:EPERM", "uname=errno:EPERM",
                                            "getsid=continue", "getpgid=errno:ENOSYS"])
         check(rc == 0, "deny target: every verdict as the policy says (%s)" % out.strip())
-        for _ in range(200):
-            ls = ctl_json(d, "listeners")
-            if any(l.get("container") == "deny-long" for l in ls):
-                break
-            time.sleep(0.02)
+        wait_for(lambda: any(l.get("container") == "deny-long"
+                             for l in ctl_json(d, "listeners")))
+        ls = ctl_json(d, "listeners")
         row = [l for l in ls if l.get("container") == "deny-long"]
         check(len(row) == 1, "listeners: one row for the waiting container")
         if row:
@@ -199,21 +208,24 @@ def test_basic(d, tmp):
 
 def test_inflight(d, tmp):
     """A notification held by a deferring handler shows as in flight, with its age."""
+    gate = os.path.join(tmp, "slow-gate")
     p = target(d, "slow-1", ["getpgid=value:7"])
     try:
-        row = None
-        for _ in range(100):
+        # The handler holds the answer until the gate opens (then waits its 1.5 s): however
+        # slow the machine, the notification stays in flight while we look.
+        def held():
             rows = [l for l in ctl_json(d, "listeners") if l.get("container") == "slow-1"]
             if rows and rows[0]["inflight"] == 1 and rows[0]["oldest_inflight_seconds"] >= 0.5:
-                row = rows[0]
-                break
-            time.sleep(0.02)
+                return rows[0]
+            return None
+        row = wait_for(held)
         check(row is not None, "listeners: one notification in flight, oldest >= 0.5 s (%s)"
               % (row and row["oldest_inflight_seconds"]))
         check(ctl_json(d, "status")["counts"]["inflight"] == 1, "status: one in flight")
         check("scmpd_inflight_notifications 1" in ctl(d, "metrics")[1].splitlines(),
               "metrics: scmpd_inflight_notifications 1")
-        out, _ = p.communicate(timeout=60)
+        open(gate, "w").close()
+        out, _ = p.communicate(timeout=harness.WAIT)
         check(p.returncode == 0, "the deferred answer arrived (%s)" % out.strip())
     finally:
         if p.poll() is None:
@@ -284,10 +296,7 @@ def test_authorization(d, tmp):
     with open(d.config, "w") as f:
         json.dump(pol, f)
     d.proc.send_signal(signal.SIGHUP)
-    for _ in range(200):
-        if os.stat(d.control).st_gid == 1:
-            break
-        time.sleep(0.02)
+    wait_for(lambda: os.stat(d.control).st_gid == 1)
     check(os.stat(d.control).st_gid == 1, "after SIGHUP the socket file belongs to the new group")
     rc, _, err = ctl(d, "status", user=65534, group=1)
     check(rc == 0, "a member of the new group is let in (%s)" % err.strip())
@@ -323,12 +332,13 @@ def test_bounds(d):
     s.close()
     for c in idle:
         c.close()
-    time.sleep(0.1)
-    check(ctl(d, "status")[0] == 0, "slots are free again once the idle clients left")
-    # Rate: a burst far beyond the limit gets an error and a hang-up.
+    check(wait_for(lambda: ctl(d, "status")[0] == 0),
+          "slots are free again once the idle clients left")
+    # Rate: a burst far beyond the limit (100 at once, 50 a second after that) gets an error
+    # and a hang-up; 2000 at once stay beyond it even if scmpd serves them slowly.
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(d.control)
-    s.sendall(b'{"command":"stats"}\n' * 400)
+    s.sendall(b'{"command":"stats"}\n' * 2000)
     f = s.makefile("rb")
     codes = []
     while True:
@@ -340,7 +350,7 @@ def test_bounds(d):
             break
         codes.append(json.loads(line).get("code"))
     s.close()
-    check("EBUSY" in codes and len(codes) < 400, "a request flood is cut off (%d replies)"
+    check("EBUSY" in codes and len(codes) < 2000, "a request flood is cut off (%d replies)"
           % len(codes))
 
 
@@ -354,10 +364,7 @@ def test_monitor_and_slow_client(d, tmp):
                            stderr=subprocess.STDOUT)
     stuck = None
     try:
-        for _ in range(200):
-            if ctl_json(d, "status")["counts"]["monitors"] == 1:
-                break
-            time.sleep(0.02)
+        wait_for(lambda: ctl_json(d, "status")["counts"]["monitors"] == 1)
         # Baseline, measured in the same run: the same load without the stuck client.
         t0 = time.monotonic()
         rc, out = run_target(d, "deny-base", checks, timeout=120)
@@ -369,22 +376,18 @@ def test_monitor_and_slow_client(d, tmp):
         stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)
         stuck.connect(d.control)
         stuck.sendall(b'{"command":"monitor"}\n')
-        for _ in range(200):
-            if ctl_json(d, "status")["counts"]["monitors"] == 2:
-                break
-            time.sleep(0.02)
+        wait_for(lambda: ctl_json(d, "status")["counts"]["monitors"] == 2)
         before = ctl_json(d, "status")["counts"]
         for round in (1, 2):  # the second round starts with the stuck client's buffer full
             t0 = time.monotonic()
             rc, out = run_target(d, "deny-flood", checks, timeout=120)
             elapsed = time.monotonic() - t0
+            # A loop blocked on the stuck client would never finish the round: that it ends, with
+            # every answer right, is the verdict; its time against the baseline is a figure.
             check(rc == 0, "round %d: %d notifications with a stuck monitor, every one "
                   "answered right" % (round, n))
-            print("     round %d: %.3f s, baseline %.3f s, ratio %.2f"
+            print("     round %d: %.3f s, baseline %.3f s, ratio %.2f (a figure, not a check)"
                   % (round, elapsed, baseline, elapsed / baseline if baseline else 0))
-            check(elapsed < max(10 * baseline, 10.0),
-                  "round %d: within max(10 x baseline, 10 s) while a monitor never reads"
-                  % round)
         after = ctl_json(d, "status")["counts"]
         check(after["answered"] - before["answered"] == 2 * n,
               "%d answered (by count) while a monitor never reads"
@@ -398,9 +401,13 @@ def test_monitor_and_slow_client(d, tmp):
     finally:
         if stuck:
             stuck.close()
-        time.sleep(0.3)
+
+        def notes_seen():
+            with open(os.path.join(tmp, "monitor.out")) as f:
+                return sum(1 for l in f if '"notification"' in l)
+        wait_for(lambda: notes_seen() >= 7)  # the monitor has printed every event it will get
         mon.send_signal(signal.SIGTERM)
-        mon.wait(10)
+        mon.wait(harness.WAIT)
         mon_out.close()
     events = [json.loads(l) for l in open(os.path.join(tmp, "monitor.out")) if l.startswith("{")]
     notes = [e for e in events if e.get("event") == "notification"]
@@ -481,16 +488,13 @@ def test_socket_activation(tmp):
                           "--log-target", "stderr", "-l", h, "--control", c],
                          stdout=log, stderr=log)
     try:
-        for _ in range(500):
-            if os.path.exists(c):
-                break
-            time.sleep(0.01)
+        wait_for(lambda: os.path.exists(c))
         r = subprocess.run([SCMPCTL, "status", "--json", "--socket", c], capture_output=True,
                            text=True, timeout=30)
         check(r.returncode == 0 and json.loads(r.stdout)["paths"]["control"] == c,
               "socket activation: the first connection starts scmpd and is served")
         p.send_signal(signal.SIGTERM)
-        p.wait(10)
+        p.wait(harness.WAIT)
         check(os.path.exists(c), "socket activation: scmpd leaves systemd's socket file alone")
     finally:
         if p.poll() is None:
@@ -532,6 +536,8 @@ def test_protocol_errors(tmp):
 def main():
     with tempfile.TemporaryDirectory(prefix="scmpd-control-") as tmp:
         os.chmod(tmp, 0o755)
+        # test_inflight holds the slow handler's answer at this gate while it looks.
+        POLICY["handlers"]["slow"]["config"]["gate"] = os.path.join(tmp, "slow-gate")
         d = harness.Daemon(SCMPD, tmp, "main", POLICY)
         try:
             test_basic(d, tmp)

@@ -4,6 +4,9 @@
  *   PLUGIN_MODE_BLOCK  declares SCMPD_HANDLER_BLOCKING and sleeps inside handle() on a worker;
  *   PLUGIN_MODE_BADABI claims ABI version 99, which scmpd must refuse with a clear error.
  * Configuration: {"delay_ms": N, "value": V} answers V after N ms; {"errno": E} answers errno E.
+ * In defer mode {"gate": PATH} also holds every answer until the file PATH exists (then waits
+ * delay_ms), so a test can hold notifications for as long as it needs, whatever the machine's
+ * speed, and release them on an event of its own; a gate that never opens lets go after 300 s.
  * It also checks that it got the string copy for mkdir's path, answering EFAULT when not.
  */
 #include <errno.h>
@@ -12,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "scmpd/handler.h"
 
@@ -19,6 +23,7 @@
 
 struct state {
         const struct scmpd_handler_host *host;
+        char *gate;
         long delay_ms;
         long long value;
         int error;
@@ -28,6 +33,7 @@ struct job {
         const struct scmpd_handler_host *host;
         struct scmpd_deferred *deferred;
         struct scmpd_verdict verdict;
+        char *gate; /* owned: a reload may stop the state while the job waits */
         long delay_ms;
 };
 
@@ -55,8 +61,11 @@ static int plugin_start(const struct scmpd_handler_host *host, const char *conf,
         s->delay_ms = json_integer_value(json_object_get(root, "delay_ms"));
         s->value = json_integer_value(json_object_get(root, "value"));
         s->error = (int)json_integer_value(json_object_get(root, "errno"));
+        if (json_is_string(json_object_get(root, "gate")))
+                s->gate = strdup(json_string_value(json_object_get(root, "gate")));
         json_decref(root);
         if (s->delay_ms < 0 || s->delay_ms > 60000 || s->error < 0 || s->error > 4095) {
+                free(s->gate);
                 free(s);
                 return -EINVAL;
         }
@@ -66,7 +75,11 @@ static int plugin_start(const struct scmpd_handler_host *host, const char *conf,
 
 static void plugin_stop(void *state)
 {
-        free(state);
+        struct state *s = state;
+
+        if (s)
+                free(s->gate);
+        free(s);
 }
 
 static struct scmpd_verdict decide(const struct state *s, const struct scmpd_notification *n)
@@ -83,8 +96,11 @@ static void *later(void *arg)
 {
         struct job *j = arg;
 
+        for (int waited = 0; j->gate && access(j->gate, F_OK) < 0 && waited < 30000; waited++)
+                sleep_ms(10);
         sleep_ms(j->delay_ms);
         j->host->complete(j->deferred, &j->verdict);
+        free(j->gate);
         free(j);
         return NULL;
 }
@@ -105,9 +121,16 @@ static void plugin_handle(void *state, const struct scmpd_notification *n,
         j->deferred = deferred;
         j->verdict = decide(s, n);
         j->delay_ms = s->delay_ms;
+        j->gate = s->gate ? strdup(s->gate) : NULL;
+        if (s->gate && !j->gate) {
+                free(j);
+                *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = ENOMEM };
+                return;
+        }
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         if (pthread_create(&t, &attr, later, j) != 0) {
+                free(j->gate);
                 free(j);
                 *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = EAGAIN };
         } else {

@@ -36,18 +36,18 @@ systemd-socket-activate -l "$T/scmpd.sock" -l "$T/control.sock" --fdname=handoff
         "$SCMPD_BIN" --foreground --log-target stderr --config "$T/scmpd.json" \
         --listen "$T/own.sock" --control "$T/own-control.sock" 2>"$T/log" &
 SA_PID=$!
-for _ in $(seq 100); do [ -S "$T/control.sock" ] && break; sleep 0.05; done
+for _ in $(seq 2400); do [ -S "$T/control.sock" ] && break; sleep 0.05; done # 120 s: an event, bounded generously
 
 # The first connection activates scmpd (it execs in place of systemd-socket-activate).
 check "the activated scmpd serves a listener handed over on the passed socket" \
-        timeout -k 2 20 "$TARGET" run "$T/scmpd.sock" --metadata activated \
+        timeout -k 2 120 "$TARGET" run "$T/scmpd.sock" --metadata activated \
         getpgid=value:4242 getppid=errno:EPERM
 check "scmpd says it uses the activated handoff socket" \
         grep -q "using the socket-activated handoff socket" "$T/log"
 check "scmpd says it uses the activated control socket" \
         grep -q "using the socket-activated control socket" "$T/log"
 check "scmpctl talks to scmpd over the activated control socket" \
-        env SCMPD_CONTROL_SOCKET="$T/control.sock" timeout 10 "$SCMPCTL_BIN" status
+        env SCMPD_CONTROL_SOCKET="$T/control.sock" timeout 120 "$SCMPCTL_BIN" status
 check "scmpd binds no socket of its own when activated" \
         test ! -e "$T/own.sock" -a ! -e "$T/own-control.sock"
 

@@ -10,12 +10,13 @@
  *      exists, then run each CHECK and compare what the syscall returned:
  *        SYSCALL[:PATH]=errno:NAME | value:N | continue | killed
  *      (PATH is for mkdir). --threads runs each check in N threads at once; --restart-signal
- *      sends the main thread a SIGUSR1 (SA_RESTART) MS ms after the checks start, so a held
- *      syscall is interrupted and restarted as a new notification from the same thread.
+ *      sends the main thread a SIGUSR1 (SA_RESTART) MS ms after its first check entered its
+ *      syscall (seen in /proc), so the held syscall is interrupted and restarted as a new
+ *      notification from the same thread.
  *      Exit 0 when every check held, 1 otherwise, 2 on setup errors.
  *   target bad MODE SOCK
  *      Connect to SOCK and misbehave: nofd, twonamed, toomanyfds, notseccomp, big, garbage,
- *      half, slow, silent. Exit 0 when scmpd closed the connection on us (EOF) within 10 s.
+ *      half, slow, silent. Exit 0 when scmpd closed the connection on us (EOF) within 120 s.
  *   target good-extra-fd SOCK CHECK...   like run, but also send /dev/null as a second fd
  */
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,16 +50,40 @@ static pid_t parent_pid;  /* read before the filter traps getppid */
 static int n_threads = 1; /* --threads: run each check in this many threads at once */
 static long restart_ms;   /* --restart-signal: interrupt the first check after this long */
 static pthread_t main_thread;
+static pid_t main_tid;
 
 static void on_sigusr1(int sig)
 {
         (void)sig; /* only here to interrupt (and, with SA_RESTART, restart) a syscall */
 }
 
+/* Whether the main thread is inside a notified syscall now (/proc's view of its syscall). */
+static bool main_in_syscall(void)
+{
+        char path[64], buf[64];
+        long nr = -1;
+        FILE *f;
+
+        snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", (int)main_tid);
+        f = fopen(path, "re");
+        if (!f)
+                return false;
+        if (fgets(buf, sizeof(buf), f))
+                nr = strtol(buf, NULL, 10);
+        fclose(f);
+        return nr == SYS_getppid || nr == SYS_getpgid || nr == SYS_getsid;
+}
+
+/* Interrupt the main thread restart_ms after it entered its first check's syscall: counted from
+ * that event, not from the thread's start, so that a slow machine cannot make the signal come
+ * before there is anything to interrupt (120 s bound). */
 static void *interrupter(void *arg)
 {
         struct timespec ts = { restart_ms / 1000, (restart_ms % 1000) * 1000000L };
+        struct timespec step = { 0, 1000000 };
 
+        for (int i = 0; i < 120000 && !main_in_syscall(); i++)
+                nanosleep(&step, NULL);
         nanosleep(&ts, NULL);
         pthread_kill(main_thread, SIGUSR1);
         return NULL;
@@ -322,6 +348,7 @@ static int cmd_run(int argc, char **argv, bool extra_fd)
                 pthread_t t;
 
                 main_thread = pthread_self();
+                main_tid = (pid_t)syscall(SYS_gettid);
                 sigaction(SIGUSR1, &sa, NULL);
                 if (pthread_create(&t, NULL, interrupter, NULL) != 0)
                         return 2;
@@ -371,14 +398,15 @@ static int send_with_fds(int sock, const char *data, size_t len, const int *fds,
         return sendmsg(sock, &m, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-/* Wait for scmpd to close the connection: 0 on EOF (or reset) within 10 s. */
+/* Wait for scmpd to close the connection: 0 on EOF (or reset) within 120 s (generous: the
+ * machine may be loaded). */
 static int wait_closed(int sock)
 {
         struct pollfd p = { .fd = sock, .events = POLLIN };
         char b[256];
 
         for (;;) {
-                if (poll(&p, 1, 10000) != 1)
+                if (poll(&p, 1, 120000) != 1)
                         return 1;
                 ssize_t n = recv(sock, b, sizeof(b), MSG_DONTWAIT);
                 if (n == 0 || (n < 0 && errno == ECONNRESET))

@@ -629,7 +629,7 @@ int main(int argc, char **argv)
                       (char *)NULL);
                 _exit(127);
         }
-        for (int i = 0; i < 200 && stat(sock_path, &st) < 0; i++)
+        for (int i = 0; i < 4800 && stat(sock_path, &st) < 0; i++) /* 120 s */
                 usleep(25000);
         check(stat(sock_path, &st) == 0, "scmpd listens");
         if (failures == 0) {
@@ -641,7 +641,8 @@ int main(int argc, char **argv)
                 {
                         unsigned left = 1;
 
-                        for (int i = 0; i < 100 && (left = scmpd_children(daemon)) > 0; i++)
+                        for (int i = 0; i < 6000 && (left = scmpd_children(daemon)) > 0;
+                             i++) /* 120 s */
                                 usleep(20000);
                         check(left == 0, "no helper outlives its operation (%u left)", left);
                 }

@@ -92,9 +92,13 @@ static int count_in_file(const char *path, const char *needle)
         return count;
 }
 
+/* Waits are for events, bounded at 120 s (12000 steps of 10 ms): generous for a loaded machine
+ * under ASan, and free when the event comes. */
+#define WAIT_STEPS 12000
+
 static bool wait_ready(const char *log)
 {
-        for (int i = 0; i < 500; i++) {
+        for (int i = 0; i < WAIT_STEPS; i++) {
                 if (file_contains(log, "ready:"))
                         return true;
                 usleep(10000);
@@ -179,6 +183,18 @@ static int peer_main(void *arg)
         /* The send may race with the refusal: a closed peer is what we look for. */
         (void)send(fd, "garbage!", 8, MSG_NOSIGNAL);
         return read(fd, buf, sizeof(buf)) <= 0 ? 0 : 13;
+}
+
+/* Until the log has want lines with needle (or the bound passed); how many it has. */
+static int wait_count(const char *path, const char *needle, int want)
+{
+        int n = count_in_file(path, needle);
+
+        for (int i = 0; i < WAIT_STEPS && n < want; i++) {
+                usleep(10000);
+                n = count_in_file(path, needle);
+        }
+        return n;
 }
 
 static bool run_peer(uid_t uid, gid_t gid, gid_t extra)
@@ -266,10 +282,9 @@ int main(int argc, char **argv)
         n = 0;
         for (int i = 0; i < 50; i++)
                 n += run_peer(65534, 65534, (gid_t)-1);
-        usleep(100000);
         snprintf(what, sizeof(what), "50 connections as uid 65534: %d closed by scmpd", n);
         check(n == 50, what);
-        n = count_in_file(log, "uid 65534 gid 65534 refused");
+        n = wait_count(log, "uid 65534 gid 65534 refused", 50);
         snprintf(what, sizeof(what), "each refusal is logged with the uid (%d)", n);
         check(n == 50, what);
         check(!file_contains(log, "not a JSON object"), "no unlisted payload reached the parser");
@@ -278,8 +293,7 @@ int main(int argc, char **argv)
         check(run_peer(65533, 65533, (gid_t)-1), "listed uid 65533 connects");
         check(run_peer(65531, 65532, (gid_t)-1), "listed primary group 65532 connects");
         check(run_peer(65531, 65531, 65532), "listed supplementary group 65532 connects");
-        usleep(100000);
-        n = count_in_file(log, "not a JSON object");
+        n = wait_count(log, "not a JSON object", 3);
         snprintf(what, sizeof(what), "their payloads reached validation (%d of 3)", n);
         check(n == 3, what);
         check(count_in_file(log, "refused: only root") == 50, "and none of them was refused");

@@ -117,7 +117,7 @@ static int take_listener(void)
         struct pollfd p = { .fd = sock_pair[0], .events = POLLIN };
         int fd = -1;
 
-        if (poll(&p, 1, 5000) != 1 || recvmsg(sock_pair[0], &msg, MSG_CMSG_CLOEXEC) != 1)
+        if (poll(&p, 1, 120000) != 1 || recvmsg(sock_pair[0], &msg, MSG_CMSG_CLOEXEC) != 1)
                 return -1;
         if (control.hdr.cmsg_type != SCM_RIGHTS)
                 return -1;
@@ -125,14 +125,14 @@ static int take_listener(void)
         return fd;
 }
 
-/* Wait until the listener is readable and receive; -ETIMEDOUT after 5 s. */
+/* Wait until the listener is readable and receive; -ETIMEDOUT after 120 s (a hang guard). */
 static int recv_one(int listener, struct seccomp_notif *req)
 {
         struct pollfd p = { .fd = listener, .events = POLLIN };
         int r;
 
         for (;;) {
-                if (poll(&p, 1, 5000) != 1)
+                if (poll(&p, 1, 120000) != 1)
                         return -ETIMEDOUT;
                 if (p.revents & POLLHUP && !(p.revents & POLLIN))
                         return -EPIPE;
@@ -194,7 +194,7 @@ static void run_verdicts(void)
         CHECK(child_exited_with(status, 0), "verdict child: %s", child_status_str(status));
         /* The child is gone and reaped: the listener hangs up. */
         p = (struct pollfd){ .fd = listener, .events = POLLIN };
-        CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLHUP), "no POLLHUP after exit");
+        CHECK(poll(&p, 1, 120000) == 1 && (p.revents & POLLHUP), "no POLLHUP after exit");
 out:
         if (pid > 0)
                 child_reap(pid, 0, &status);
