@@ -4,6 +4,8 @@
  *   PLUGIN_MODE_BLOCK  declares SCMPD_HANDLER_BLOCKING and sleeps inside handle() on a worker;
  *   PLUGIN_MODE_BADABI claims ABI version 99, which scmpd must refuse with a clear error.
  * Configuration: {"delay_ms": N, "value": V} answers V after N ms; {"errno": E} answers errno E.
+ * In block mode, "release_file": F makes the wait end as soon as F exists (N ms at most), so a
+ * test can hold a call in flight for as long as it needs (tests/e2e/real-systemd.sh).
  * It also checks that it got the string copy for mkdir's path, answering EFAULT when not.
  */
 #include <errno.h>
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "scmpd/handler.h"
 
@@ -22,6 +25,7 @@ struct state {
         long delay_ms;
         long long value;
         int error;
+        char *release_file; /* block mode: stop waiting once this exists */
 };
 
 struct job {
@@ -55,8 +59,11 @@ static int plugin_start(const struct scmpd_handler_host *host, const char *conf,
         s->delay_ms = json_integer_value(json_object_get(root, "delay_ms"));
         s->value = json_integer_value(json_object_get(root, "value"));
         s->error = (int)json_integer_value(json_object_get(root, "errno"));
+        if (json_is_string(json_object_get(root, "release_file")))
+                s->release_file = strdup(json_string_value(json_object_get(root, "release_file")));
         json_decref(root);
         if (s->delay_ms < 0 || s->delay_ms > 60000 || s->error < 0 || s->error > 4095) {
+                free(s->release_file);
                 free(s);
                 return -EINVAL;
         }
@@ -66,7 +73,11 @@ static int plugin_start(const struct scmpd_handler_host *host, const char *conf,
 
 static void plugin_stop(void *state)
 {
-        free(state);
+        struct state *s = state;
+
+        if (s)
+                free(s->release_file);
+        free(s);
 }
 
 static struct scmpd_verdict decide(const struct state *s, const struct scmpd_notification *n)
@@ -124,7 +135,14 @@ static void plugin_handle(void *state, const struct scmpd_notification *n,
 {
         struct state *s = state;
 
-        sleep_ms(s->delay_ms); /* fine: scmpd calls us on a worker thread */
+        /* Sleeping is fine: scmpd calls us on a worker thread. */
+        if (!s->release_file)
+                sleep_ms(s->delay_ms);
+        for (long waited = 0; s->release_file && waited < s->delay_ms; waited += 20) {
+                if (access(s->release_file, F_OK) == 0)
+                        break;
+                sleep_ms(20);
+        }
         *ret = decide(s, n);
 }
 #define PLUGIN_NAME "test-block"
