@@ -396,9 +396,9 @@ def want(what, pred):
     hit = [r for r in mine if pred(r)]
     print(("ok" if hit else "FAIL") + ": " + what)
     bad += not hit
-want("audit record: PRIORITY=4 with SCMPD_SYSCALL=mknod*, SCMPD_METADATA=journal, SCMPD_TID",
+want("audit record: PRIORITY=4 with SCMPD_SYSCALL=mknod*, SCMPD_METADATA=journal, SCMPD_TID, SCMPD_ARGS",
      lambda r: r.get("PRIORITY") == "4" and r.get("SCMPD_SYSCALL", "").startswith("mknod")
-     and r.get("SCMPD_METADATA") == "journal" and r.get("SCMPD_TID"))
+     and r.get("SCMPD_METADATA") == "journal" and r.get("SCMPD_TID") and r.get("SCMPD_ARGS"))
 want("decision: PRIORITY=7 with SCMPD_SESSION, SCMPD_SYSCALL=mknod*, SCMPD_VERDICT=errno:EPERM",
      lambda r: r.get("PRIORITY") == "7" and r.get("SCMPD_SESSION", "").isdigit()
      and r.get("SCMPD_SYSCALL", "").startswith("mknod") and r.get("SCMPD_VERDICT") == "errno:EPERM")
