@@ -547,10 +547,16 @@ int sd_adopt(struct daemon *d)
                         sd->stored[i].fd = safe_close(sd->stored[i].fd);
                         continue;
                 }
-                /* Identity without a listener (a crash between the two FDSTOREs), or a name
-                 * this version does not know. */
-                log_warning("dropping %s from the fd store: nothing to adopt it for",
-                            sd->stored[i].name);
+                /* Identity without a listener: usually systemd closed the stored listener on
+                 * EPOLLHUP because its targets all exited while no scmpd ran (seen under systemd
+                 * 252 after a restart); else a crash between the two FDSTOREs. Or a name this
+                 * version does not know, which deserves the warning. */
+                if (parse_serial(sd->stored[i].name, 'm') > 0)
+                        log_info("dropping %s from the fd store: its listener is gone",
+                                 sd->stored[i].name);
+                else
+                        log_warning("dropping %s from the fd store: nothing to adopt it for",
+                                    sd->stored[i].name);
                 sd->stored[i].fd = safe_close(sd->stored[i].fd);
                 store_remove(sd->stored[i].name);
         }

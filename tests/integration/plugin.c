@@ -4,9 +4,10 @@
  *   PLUGIN_MODE_BLOCK  declares SCMPD_HANDLER_BLOCKING and sleeps inside handle() on a worker;
  *   PLUGIN_MODE_BADABI claims ABI version 99, which scmpd must refuse with a clear error.
  * Configuration: {"delay_ms": N, "value": V} answers V after N ms; {"errno": E} answers errno E.
- * In defer mode {"gate": PATH} also holds every answer until the file PATH exists (then waits
- * delay_ms), so a test can hold notifications for as long as it needs, whatever the machine's
- * speed, and release them on an event of its own; a gate that never opens lets go after 300 s.
+ * {"gate": PATH} also holds every answer until the file PATH exists (then waits delay_ms), so a
+ * test can hold notifications for as long as it needs, whatever the machine's speed, and release
+ * them on an event of its own; a gate that never opens lets go after 300 s. Both the defer and
+ * the block mode honour it (tests/e2e/real-systemd.sh holds a blocking call in flight with it).
  * It also checks that it got the string copy for mkdir's path, answering EFAULT when not.
  */
 #include <errno.h>
@@ -91,13 +92,19 @@ static struct scmpd_verdict decide(const struct state *s, const struct scmpd_not
         return (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .val = s->value };
 }
 
+/* Runs on a thread of its own or on scmpd's worker, never on the loop. */
+static void wait_gate(const char *gate)
+{
+        for (int waited = 0; gate && access(gate, F_OK) < 0 && waited < 30000; waited++)
+                sleep_ms(10);
+}
+
 #if defined(PLUGIN_MODE_DEFER)
 static void *later(void *arg)
 {
         struct job *j = arg;
 
-        for (int waited = 0; j->gate && access(j->gate, F_OK) < 0 && waited < 30000; waited++)
-                sleep_ms(10);
+        wait_gate(j->gate);
         sleep_ms(j->delay_ms);
         j->host->complete(j->deferred, &j->verdict);
         free(j->gate);
@@ -147,7 +154,8 @@ static void plugin_handle(void *state, const struct scmpd_notification *n,
 {
         struct state *s = state;
 
-        sleep_ms(s->delay_ms); /* fine: scmpd calls us on a worker thread */
+        wait_gate(s->gate); /* fine: scmpd calls us on a worker thread */
+        sleep_ms(s->delay_ms);
         *ret = decide(s, n);
 }
 #define PLUGIN_NAME "test-block"

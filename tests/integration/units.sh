@@ -1,7 +1,8 @@
 #!/bin/sh
 # The systemd units pass `systemd-analyze verify` with no diagnostic at all (unknown keys and
 # bad values are only warnings there, so any output fails the test), with ExecStart pointing at
-# the built scmpd. Skips (77) when systemd-analyze is missing.
+# the built scmpd, and scmpd.service's offline exposure stays within docs/units.md's figure.
+# Skips (77) when systemd-analyze is missing.
 set -u
 units_src=$1
 command -v systemd-analyze >/dev/null 2>&1 || { echo "no systemd-analyze"; exit 77; }
@@ -21,4 +22,14 @@ fi
 grep -q '^FileDescriptorName=handoff$' scmpd.socket || { echo "FAIL: handoff name"; exit 1; }
 grep -q '^FileDescriptorName=control$' scmpd-control.socket || { echo "FAIL: control name"; exit 1; }
 grep -q '^Type=notify$' scmpd.service || { echo "FAIL: Type=notify"; exit 1; }
+# The sandbox does not loosen: the offline exposure of scmpd.service stays at or below the figure
+# docs/units.md records (systemd 252; older systemd-analyze has no --offline and skips this).
+if exp=$(systemd-analyze security --offline=true --no-pager ./scmpd.service 2>/dev/null |
+        sed -n 's/.*Overall exposure level for scmpd.service: \([0-9.]*\).*/\1/p') && [ -n "$exp" ]; then
+    if [ "$(printf '%s\n' "$exp" 3.3 | sort -g | tail -1)" != 3.3 ]; then
+        echo "FAIL: systemd-analyze security --offline: exposure $exp, more than 3.3"
+        exit 1
+    fi
+    echo "ok: exposure $exp (offline)"
+fi
 echo "ok: units verify cleanly"
