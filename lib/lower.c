@@ -439,8 +439,8 @@ static int view_sys_insert(struct view_sys *vs, const struct view_rule *vr, bool
  * -EDOM for an exact rule on a syscall the arch lacks. Otherwise such a rule lands where it can.
  */
 int lower_rule_targets(const struct filter_rule *r, const struct scmpd_arg_cmp *cmps,
-                        const struct scmpd_arch *arch, size_t origin, bool strict,
-                        struct rule_target out[2])
+                       const struct scmpd_arch *arch, size_t origin, bool strict,
+                       struct rule_target out[2])
 {
         bool exact = strict && (r->flags & SCMPD_RULE_EXACT);
         int nr, mux_nr, k, n = 0;
@@ -549,7 +549,7 @@ int lower_cache_ensure(struct scmpd_filter *f)
  * run notes where it found each number's entry (entries never move to another index), so that
  * the insertion need not look for it again. */
 int lower_cache_apply(struct scmpd_filter *f, size_t arch_pos, struct rule_target *t, size_t nt,
-                         bool dry_run)
+                      bool dry_run)
 {
         const struct scmpd_arch *arch = f->s.arches[arch_pos];
         struct view_section *sec = &f->lowered[arch_pos];
