@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,13 @@ static void test_version_and_level(void **state)
         assert_int_equal(v->major, 2);
         assert_int_equal(v->minor, 6);
         assert_int_equal(v->micro, SCMP_VER_MICRO);
+        /* The header, the library and the build (the .so name, libseccomp.pc) say the same. */
+        {
+                char s[32];
+                snprintf(s, sizeof(s), "%u.%u.%u", v->major, v->minor, v->micro);
+                assert_string_equal(s, LIBSECCOMP_COMPAT_VERSION);
+                assert_string_equal(s, "2.6.1");
+        }
 
         probed = seccomp_api_get();
         assert_in_range(probed, 1, 7);
@@ -176,6 +184,141 @@ static void test_export_bpf_mem(void **state)
 
         assert_int_equal(seccomp_export_bpf_mem(ctx, mem, NULL), -EINVAL);
         seccomp_release(ctx);
+}
+
+/*
+ * libseccomp 2.6.1 fixed seccomp_export_bpf_mem() copying *len bytes (the caller's buffer size)
+ * out of a program that is shorter: an out-of-bounds read, and bytes past the program written
+ * into the caller's buffer. The program's bytes must land, and nothing after them.
+ */
+static void test_export_bpf_mem_no_overrun(void **state)
+{
+        static unsigned char viafd[65536], mem[65536];
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        size_t len, fdlen;
+
+        (void)state;
+        assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(5), SCMP_SYS(getppid), 0), 0);
+        fdlen = export_fd(ctx, viafd, sizeof(viafd));
+        memset(mem, 0xa5, sizeof(mem));
+        len = sizeof(mem);
+        assert_int_equal(seccomp_export_bpf_mem(ctx, mem, &len), 0);
+        assert_int_equal(len, fdlen);
+        assert_memory_equal(mem, viafd, fdlen);
+        for (size_t i = fdlen; i < sizeof(mem); i++)
+                if (mem[i] != 0xa5)
+                        fail_msg("byte %zu past the %zu-byte program was written", i, fdlen);
+        /* A buffer of exactly the program's size is enough. */
+        memset(mem, 0xa5, sizeof(mem));
+        len = fdlen;
+        assert_int_equal(seccomp_export_bpf_mem(ctx, mem, &len), 0);
+        assert_memory_equal(mem, viafd, fdlen);
+        assert_int_equal(mem[fdlen], 0xa5);
+        seccomp_release(ctx);
+}
+
+/* Rules enough for a program far over the kernel's 4096 instructions. */
+static void add_oversized(scmp_filter_ctx ctx)
+{
+        for (unsigned i = 0; i < 1500; i++)
+                assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(1), SCMP_SYS(read), 2,
+                                                  SCMP_A0(SCMP_CMP_EQ, i),
+                                                  SCMP_A1(SCMP_CMP_EQ, (uint64_t)i << 32 | i)),
+                                 0);
+}
+
+/*
+ * libseccomp 2.6.1 fixed a double free and a heap corruption when a filter's program grows too
+ * large. Every way of generating an oversized program fails the same way, every time (no
+ * program is half kept), the context stays usable, and shrinking it in a transaction makes it
+ * exportable again. A double free aborts this process (glibc checks), so the test fails on it.
+ */
+static void test_oversized(void **state)
+{
+        static unsigned char buf[65536];
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        size_t len;
+        int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+        (void)state;
+        assert_true(fd >= 0);
+        assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(5), SCMP_SYS(getppid), 0), 0);
+        assert_int_equal(seccomp_precompute(ctx), 0);
+        assert_int_equal(seccomp_transaction_start(ctx), 0);
+        add_oversized(ctx);
+        for (int round = 0; round < 2; round++) {
+                assert_int_equal(seccomp_precompute(ctx), -EFAULT);
+                len = sizeof(buf);
+                assert_int_equal(seccomp_export_bpf_mem(ctx, buf, &len), -EFAULT);
+                assert_int_equal(len, sizeof(buf));
+                len = 0;
+                assert_int_equal(seccomp_export_bpf_mem(ctx, NULL, &len), -EFAULT);
+                assert_int_equal(seccomp_export_bpf(ctx, fd), -EFAULT);
+                assert_int_equal(seccomp_load(ctx), -ECANCELED);
+        }
+        /* The text export has no size limit. */
+        assert_int_equal(seccomp_export_pfc(ctx, fd), 0);
+        seccomp_transaction_reject(ctx);
+        assert_int_equal(seccomp_precompute(ctx), 0);
+        len = 0;
+        assert_int_equal(seccomp_export_bpf_mem(ctx, NULL, &len), 0);
+        assert_true(len > 0 && len < 4096 * 8);
+        close(fd);
+        seccomp_release(ctx);
+
+        /* Released while oversized, with a failed export cached nowhere. */
+        ctx = seccomp_init(SCMP_ACT_ALLOW);
+        add_oversized(ctx);
+        assert_int_equal(seccomp_precompute(ctx), -EFAULT);
+        seccomp_release(ctx);
+}
+
+/*
+ * libseccomp 2.6.1 fixed seccomp_merge() dropping the source's "uses NOTIFY" mark, so a merged
+ * filter whose NOTIFY rules came from the source loaded without asking for a listener. The
+ * child loads such a merge and must get a listener fd.
+ */
+static int child_merge_notify(void *arg)
+{
+        scmp_filter_ctx dst = seccomp_init(SCMP_ACT_ALLOW);
+        scmp_filter_ctx src = seccomp_init(SCMP_ACT_ALLOW);
+
+        (void)arg;
+        if (!dst || !src)
+                return 10;
+        /* Different arches, as a merge requires; the NOTIFY rule is on the source's. */
+        if (seccomp_arch_remove(src, SCMP_ARCH_NATIVE) < 0 ||
+            seccomp_arch_add(src, SCMP_ARCH_X86) < 0)
+                return 11;
+        if (seccomp_rule_add(src, SCMP_ACT_NOTIFY, SCMP_SYS(getppid), 0) < 0)
+                return 12;
+        if (seccomp_rule_add(dst, SCMP_ACT_ERRNO(3), SCMP_SYS(getppid), 0) < 0)
+                return 13;
+        if (seccomp_merge(dst, src) < 0)
+                return 14;
+        if (seccomp_load(dst) < 0)
+                return 15;
+        if (seccomp_notify_fd(dst) < 0)
+                return 16;
+        /* The native rule still decides native calls. */
+        if (syscall(SYS_getppid) != -1 || errno != 3)
+                return 17;
+        return 0;
+}
+
+static void test_merge_notify(void **state)
+{
+        int status = 0;
+        pid_t pid;
+
+        (void)state;
+        if (seccomp_api_get() < 5 || seccomp_arch_native() != SCMP_ARCH_X86_64)
+                skip();
+        pid = child_spawn(child_merge_notify, NULL);
+        assert_true(pid > 0);
+        assert_int_equal(child_reap(pid, 60000, &status), 0);
+        if (!child_exited_with(status, 0))
+                fail_msg("child: %s", child_status_str(status));
 }
 
 static void test_transactions(void **state)
@@ -363,9 +506,15 @@ static void test_notify_addfd(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_version_and_level), cmocka_unit_test(test_arch_tokens),
-                cmocka_unit_test(test_export_bpf_mem),    cmocka_unit_test(test_transactions),
-                cmocka_unit_test(test_precompute_load),   cmocka_unit_test(test_notify_addfd),
+                cmocka_unit_test(test_version_and_level),
+                cmocka_unit_test(test_arch_tokens),
+                cmocka_unit_test(test_export_bpf_mem),
+                cmocka_unit_test(test_transactions),
+                cmocka_unit_test(test_precompute_load),
+                cmocka_unit_test(test_notify_addfd),
+                cmocka_unit_test(test_export_bpf_mem_no_overrun),
+                cmocka_unit_test(test_oversized),
+                cmocka_unit_test(test_merge_notify),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
