@@ -2,8 +2,10 @@
  * The parts of the libseccomp 2.6 interface that Debian's 2.5.4 lacks, so that no oracle covers
  * them: built against OUR seccomp.h and linked against OUR libseccomp.so.2. Version and API
  * level (probe, override, the gates it sets), seccomp_export_bpf_mem()'s size protocol and its
- * agreement with seccomp_export_bpf(), transactions, precompute, and seccomp_notify_addfd() on a
- * live notification. Filters are loaded only in forked children, which are always reaped.
+ * agreement with seccomp_export_bpf(), transactions (nested, and their failure cases),
+ * precompute, the binary-tree layout, seccomp_notify_addfd() on a live notification, and one
+ * test for each bug libseccomp 2.6.1 fixed (export overrun, oversized programs, merged NOTIFY).
+ * Filters are loaded only in forked children, which are always reaped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -350,6 +352,128 @@ static void test_transactions(void **state)
         seccomp_release(ctx);
 }
 
+/*
+ * Nested transactions and the failure cases: commit and reject pair with the innermost start;
+ * a commit with none open fails with -EINVAL and changes nothing, a reject with none open is a
+ * no-op; a rule refused inside a transaction leaves it open and intact.
+ */
+static void test_transactions_nested(void **state)
+{
+        static unsigned char base[65536], a[65536], now[65536];
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        size_t nbase, na, n;
+
+        (void)state;
+        assert_int_equal(seccomp_transaction_commit(ctx), -EINVAL);
+        seccomp_transaction_reject(ctx);
+        assert_int_equal(seccomp_transaction_commit(NULL), -EINVAL);
+        assert_int_equal(seccomp_transaction_start(NULL), -EINVAL);
+        seccomp_transaction_reject(NULL);
+        assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(5), SCMP_SYS(getppid), 0), 0);
+        nbase = export_fd(ctx, base, sizeof(base));
+
+        /* Outer keeps A, inner (B) is rejected. */
+        assert_int_equal(seccomp_transaction_start(ctx), 0);
+        assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(7), SCMP_SYS(getuid), 0), 0);
+        na = export_fd(ctx, a, sizeof(a));
+        assert_int_equal(seccomp_transaction_start(ctx), 0);
+        assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(8), SCMP_SYS(getgid), 0), 0);
+        /* A refused rule (the default action) changes nothing and ends nothing. */
+        assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(getpid), 0), -EACCES);
+        seccomp_transaction_reject(ctx);
+        n = export_fd(ctx, now, sizeof(now));
+        assert_int_equal(n, na);
+        assert_memory_equal(now, a, na);
+        assert_int_equal(seccomp_transaction_commit(ctx), 0);
+        n = export_fd(ctx, now, sizeof(now));
+        assert_memory_equal(now, a, na);
+
+        /* Inner committed, outer rejected: both gone. */
+        assert_int_equal(seccomp_transaction_start(ctx), 0);
+        assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(9), SCMP_SYS(getegid), 0), 0);
+        assert_int_equal(seccomp_transaction_start(ctx), 0);
+        assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(10), SCMP_SYS(geteuid), 0), 0);
+        assert_int_equal(seccomp_transaction_commit(ctx), 0);
+        seccomp_transaction_reject(ctx);
+        n = export_fd(ctx, now, sizeof(now));
+        assert_int_equal(n, na);
+        assert_memory_equal(now, a, na);
+        /* Everything is closed again. */
+        assert_int_equal(seccomp_transaction_commit(ctx), -EINVAL);
+        assert_true(nbase < na);
+        seccomp_release(ctx);
+}
+
+/* A precomputed program is dropped by the next change, not exported stale. */
+static void test_precompute_then_change(void **state)
+{
+        static unsigned char before[65536], after[65536];
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        size_t n0, n1, len;
+
+        (void)state;
+        assert_int_equal(seccomp_precompute(NULL), -EINVAL);
+        assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(5), SCMP_SYS(getppid), 0), 0);
+        assert_int_equal(seccomp_precompute(ctx), 0);
+        assert_int_equal(seccomp_precompute(ctx), 0);
+        n0 = export_fd(ctx, before, sizeof(before));
+        assert_int_equal(seccomp_rule_add(ctx, SCMP_ACT_ERRNO(6), SCMP_SYS(getuid), 0), 0);
+        n1 = export_fd(ctx, after, sizeof(after));
+        assert_true(n1 > n0);
+        len = 0;
+        assert_int_equal(seccomp_export_bpf_mem(ctx, NULL, &len), 0);
+        assert_int_equal(len, n1);
+        assert_int_equal(seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS), 0);
+        n0 = export_fd(ctx, before, sizeof(before));
+        assert_int_equal(n0, n1);
+        assert_memory_not_equal(before, after, n1);
+        seccomp_release(ctx);
+}
+
+/* Child: the binary-tree layout (optimize 2), with no rules and with many, loaded. */
+static int child_binary_tree(void *arg)
+{
+        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        static const int nrs[] = { SCMP_SYS(getuid),  SCMP_SYS(getgid),  SCMP_SYS(geteuid),
+                                   SCMP_SYS(getegid), SCMP_SYS(getppid), SCMP_SYS(getpgrp),
+                                   SCMP_SYS(getsid),  SCMP_SYS(times),   SCMP_SYS(umask) };
+        int with_rules = arg != NULL;
+
+        if (!ctx || seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+                return 10;
+        if (with_rules)
+                for (size_t i = 0; i < sizeof(nrs) / sizeof(nrs[0]); i++)
+                        if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(20 + (int)i), nrs[i], 0) < 0)
+                                return 11;
+        if (seccomp_load(ctx) < 0)
+                return 12;
+        /* libseccomp 2.5.3 ignored the default action of an empty binary-tree filter. */
+        if (syscall(SYS_getpid) != getpid())
+                return 13;
+        if (with_rules && (syscall(SYS_getppid) != -1 || errno != 24))
+                return 14;
+        if (with_rules && (syscall(SYS_getuid) != -1 || errno != 20))
+                return 15;
+        if (!with_rules && syscall(SYS_getppid) < 0)
+                return 16;
+        return 0;
+}
+
+static void test_binary_tree(void **state)
+{
+        (void)state;
+        for (int with_rules = 0; with_rules < 2; with_rules++) {
+                int status = 0;
+                pid_t pid = child_spawn(child_binary_tree, with_rules ? (void *)1 : NULL);
+
+                assert_true(pid > 0);
+                assert_int_equal(child_reap(pid, 60000, &status), 0);
+                if (!child_exited_with(status, 0))
+                        fail_msg("child (%s rules): %s", with_rules ? "with" : "no",
+                                 child_status_str(status));
+        }
+}
+
 /* Child: precompute, then load, then check the rule took effect. */
 static int child_precompute(void *arg)
 {
@@ -515,6 +639,9 @@ int main(void)
                 cmocka_unit_test(test_export_bpf_mem_no_overrun),
                 cmocka_unit_test(test_oversized),
                 cmocka_unit_test(test_merge_notify),
+                cmocka_unit_test(test_transactions_nested),
+                cmocka_unit_test(test_precompute_then_change),
+                cmocka_unit_test(test_binary_tree),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
