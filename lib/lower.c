@@ -89,11 +89,15 @@ int lower_syscall_on_arch(const struct scmpd_arch *arch, int nr, int *ret)
         return 0;
 }
 
-/* libseccomp rewrites socket and ipc calls into their multiplexer on these arches only. */
+/* libseccomp 2.6 rewrites socket and ipc calls into their multiplexer on these arches only (its
+ * shared rule_add; 2.5.4 lacked m68k and sh). */
 static bool arch_rewrites_mux(const struct scmpd_arch *arch)
 {
         switch (arch->token) {
         case AUDIT_ARCH_I386:
+        case AUDIT_ARCH_M68K:
+        case AUDIT_ARCH_SH:
+        case AUDIT_ARCH_SHEL:
         case AUDIT_ARCH_MIPS:
         case AUDIT_ARCH_MIPSEL:
         case AUDIT_ARCH_S390:
