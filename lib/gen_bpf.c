@@ -44,19 +44,11 @@
 #define OFF_ARCH 4u
 #define OFF_ARGS 16u
 
-/* Far beyond any legal program; generation stops growing there and reports -E2BIG. */
-#define GEN_HARD_LIMIT (1u << 20)
-
 typedef size_t label; /* position counted from the end, 1-based */
 
 struct ret_slot {
         uint32_t action;
         label pos;
-};
-
-struct contrib {
-        size_t section, sys;
-        size_t size;
 };
 
 struct gen {
@@ -66,7 +58,7 @@ struct gen {
         struct ret_slot *rets;
         size_t n_rets, cap_rets;
         /* What each syscall's argument checks cost, for the -E2BIG message. */
-        struct contrib *contribs;
+        struct gen_bpf_contrib *contribs;
         size_t n_contribs, cap_contribs;
         /* The seccomp_data offset the accumulator holds where the next jump executes, or
          * A_UNKNOWN: a jump to a load of that very word can skip the load. */
@@ -79,7 +71,7 @@ static label emit(struct gen *g, uint16_t code, uint8_t jt, uint8_t jf, uint32_t
 {
         if (g->err)
                 return 1;
-        if (g->len >= GEN_HARD_LIMIT) {
+        if (g->len >= GEN_BPF_HARD_LIMIT) {
                 g->err = -E2BIG;
                 return 1;
         }
@@ -825,7 +817,7 @@ static label gen_leaf(struct tree_ctx *t, const struct ival *x)
         if (!g->err) {
                 if (g->n_contribs == g->cap_contribs) {
                         size_t cap = g->cap_contribs ? 2 * g->cap_contribs : 64;
-                        struct contrib *c = realloc(g->contribs, cap * sizeof(*c));
+                        struct gen_bpf_contrib *c = realloc(g->contribs, cap * sizeof(*c));
                         if (!c) {
                                 g->err = -ENOMEM;
                                 return l;
@@ -834,8 +826,8 @@ static label gen_leaf(struct tree_ctx *t, const struct ival *x)
                         g->cap_contribs = cap;
                 }
                 g->contribs[g->n_contribs++] =
-                        (struct contrib){ t->sec_index, (size_t)(x->vs - t->sec->sys),
-                                          g->len - before };
+                        (struct gen_bpf_contrib){ t->sec_index, (size_t)(x->vs - t->sec->sys),
+                                                  g->len - before };
         }
         return l;
 }
@@ -938,51 +930,6 @@ static label gen_section(struct gen *g, const struct filter_view *v, size_t inde
                 return body; /* every number ends the same way */
         gen_fall_into(g, body);
         return gen_load(g, OFF_NR);
-}
-
-static int contrib_cmp(const void *a, const void *b)
-{
-        const struct contrib *x = a, *y = b;
-        if (x->size != y->size)
-                return x->size > y->size ? -1 : 1;
-        if (x->section != y->section)
-                return x->section < y->section ? -1 : 1;
-        return (x->sys > y->sys) - (x->sys < y->sys);
-}
-
-static void explain_e2big(struct scmpd_filter *f, const struct filter_view *v, struct gen *g)
-{
-        char *msg = NULL;
-        size_t msg_len = 0, need = g->len - BPF_MAXINSNS, covered = 0;
-        FILE *out = open_memstream(&msg, &msg_len);
-
-        if (!out) {
-                filter_set_error(f, "program needs %zu instructions, the limit is %u", g->len,
-                                 BPF_MAXINSNS);
-                return;
-        }
-        qsort(g->contribs, g->n_contribs, sizeof(*g->contribs), contrib_cmp);
-        fprintf(out,
-                "program needs %zu instructions, the limit is %u; the largest syscalls:", g->len,
-                BPF_MAXINSNS);
-        for (size_t i = 0; i < g->n_contribs && (covered < need || i < 3); i++) {
-                const struct contrib *c = &g->contribs[i];
-                const struct view_section *sec = &v->sections[c->section];
-                const struct view_sys *vs = &sec->sys[c->sys];
-                const char *name = scmpd_syscall_name(vs->name_arch, vs->name_nr);
-
-                fprintf(out, "%s %s %s (nr %u, %zu rules, %zu instructions: rules", i ? ";" : "",
-                        vs->name_arch->name, name ? name : "?", vs->nr, vs->n_rules, c->size);
-                for (size_t r = 0; r < vs->n_rules && r < 8; r++)
-                        fprintf(out, " #%zu", vs->rules[r].origin);
-                if (vs->n_rules > 8)
-                        fprintf(out, " ...");
-                fprintf(out, ")");
-                covered += c->size;
-        }
-        fclose(out);
-        free(f->error);
-        f->error = msg;
 }
 
 /*
@@ -1330,27 +1277,23 @@ static size_t compact(struct sock_filter *p, size_t len, size_t *idx)
         return n;
 }
 
-int gen_bpf_generate(struct scmpd_filter *f, void **ret_insns, size_t *ret_count)
+int gen_bpf_generate(struct filter_view *v, struct gen_bpf_result *ret)
 {
-        struct filter_view v;
         struct gen g = { .a_off = A_UNKNOWN };
         label secs[FILTER_ARCH_MAX];
         int k;
 
-        k = filter_view_build(f, &v);
-        if (k < 0)
-                return k;
-        view_fold(&v);
+        view_fold(v);
 
-        for (size_t i = v.n_sections; i > 0; i--)
-                secs[i - 1] = gen_section(&g, &v, i - 1);
+        for (size_t i = v->n_sections; i > 0; i--)
+                secs[i - 1] = gen_section(&g, v, i - 1);
         {
-                label next = gen_ret(&g, v.badarch_action);
+                label next = gen_ret(&g, v->badarch_action);
                 g.a_off = OFF_ARCH;
-                for (size_t i = v.n_sections; i > 0; i--)
-                        next = gen_jump(&g, BPF_JEQ, v.sections[i - 1].audit_arch, secs[i - 1],
+                for (size_t i = v->n_sections; i > 0; i--)
+                        next = gen_jump(&g, BPF_JEQ, v->sections[i - 1].audit_arch, secs[i - 1],
                                         next);
-                if (v.n_sections > 0 && !label_is_ret(&g, next)) {
+                if (v->n_sections > 0 && !label_is_ret(&g, next)) {
                         gen_fall_into(&g, next);
                         next = gen_load(&g, OFF_ARCH);
                 }
@@ -1374,20 +1317,20 @@ int gen_bpf_generate(struct scmpd_filter *f, void **ret_insns, size_t *ret_count
                         g.len = compact(g.buf, g.len, (size_t *)scratch);
                 }
         }
-        if (k == 0 && g.len > BPF_MAXINSNS) {
-                explain_e2big(f, &v, &g);
-                k = -E2BIG;
-        } else if (k == -E2BIG) {
-                filter_set_error(f, "program exceeds %u instructions by far", GEN_HARD_LIMIT);
-        }
-        filter_view_done(&v);
         free(g.rets);
+        if (k == 0 && g.len > BPF_MAXINSNS) {
+                free(g.buf);
+                *ret = (struct gen_bpf_result){ .len = g.len,
+                                                .contribs = g.contribs,
+                                                .n_contribs = g.n_contribs };
+                return -E2BIG;
+        }
         free(g.contribs);
         if (k < 0) {
                 free(g.buf);
+                *ret = (struct gen_bpf_result){ 0 };
                 return k;
         }
-        *ret_insns = g.buf;
-        *ret_count = g.len;
+        *ret = (struct gen_bpf_result){ .insns = g.buf, .len = g.len };
         return 0;
 }

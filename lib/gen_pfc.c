@@ -14,6 +14,39 @@
 #include "filter-internal.h"
 #include "util.h"
 
+static const char *action_str(uint32_t action, char *buf, size_t size)
+{
+        switch (action & 0xffff0000U) {
+        case SCMPD_ACT_KILL_PROCESS:
+                snprintf(buf, size, "KILL_PROCESS");
+                break;
+        case SCMPD_ACT_KILL_THREAD:
+                snprintf(buf, size, "KILL");
+                break;
+        case SCMPD_ACT_TRAP:
+                snprintf(buf, size, "TRAP");
+                break;
+        case 0x00050000U:
+                snprintf(buf, size, "ERRNO(%u)", action & 0xffffU);
+                break;
+        case 0x7ff00000U:
+                snprintf(buf, size, "TRACE(%u)", action & 0xffffU);
+                break;
+        case SCMPD_ACT_NOTIFY:
+                snprintf(buf, size, "NOTIFY");
+                break;
+        case SCMPD_ACT_LOG:
+                snprintf(buf, size, "LOG");
+                break;
+        case SCMPD_ACT_ALLOW:
+                snprintf(buf, size, "ALLOW");
+                break;
+        default:
+                snprintf(buf, size, "0x%08x", action);
+        }
+        return buf;
+}
+
 static const char *op_str(int op)
 {
         switch (op) {
@@ -50,29 +83,21 @@ static void print_rule(FILE *out, const struct view_rule *r)
                 else
                         fprintf(out, "$a%u %s 0x%" PRIx64, c->arg, op_str(c->op), c->datum);
         }
-        fprintf(out, ") # %s-bit\n      action %s;\n", w,
-                filter_action_str(r->action, act, sizeof(act)));
+        fprintf(out, ") # %s-bit\n      action %s;\n", w, action_str(r->action, act, sizeof(act)));
 }
 
-int gen_pfc_write(const struct scmpd_filter *f, int fd)
+int gen_pfc_text(const struct filter_view *v, char **ret_text, size_t *ret_len)
 {
-        struct filter_view v;
         char *text = NULL, act[32];
         size_t len = 0;
         FILE *out;
-        int k;
 
-        k = filter_view_build(f, &v);
-        if (k < 0)
-                return k;
         out = open_memstream(&text, &len);
-        if (!out) {
-                filter_view_done(&v);
+        if (!out)
                 return -ENOMEM;
-        }
         fprintf(out, "#\n# pseudo filter code start\n#\n");
-        for (size_t i = 0; i < v.n_sections; i++) {
-                const struct view_section *sec = &v.sections[i];
+        for (size_t i = 0; i < v->n_sections; i++) {
+                const struct view_section *sec = &v->sections[i];
 
                 fprintf(out, "# filter for arch");
                 for (size_t a = 0; a < sec->n_arches; a++)
@@ -81,7 +106,7 @@ int gen_pfc_write(const struct scmpd_filter *f, int fd)
                 if (sec->has_bad_range)
                         fprintf(out, "  if ($syscall >= %u && $syscall <= %u)\n    action %s;\n",
                                 sec->bad_lo, sec->bad_hi,
-                                filter_action_str(v.badarch_action, act, sizeof(act)));
+                                action_str(v->badarch_action, act, sizeof(act)));
                 for (size_t s = 0; s < sec->n_sys; s++) {
                         const struct view_sys *vs = &sec->sys[s];
                         const char *name = vs->name_arch
@@ -95,36 +120,25 @@ int gen_pfc_write(const struct scmpd_filter *f, int fd)
                         fprintf(out, "  if ($syscall == %u)\n", vs->nr);
                         if (vs->uncond) {
                                 fprintf(out, "    action %s;\n",
-                                        filter_action_str(vs->action, act, sizeof(act)));
+                                        action_str(vs->action, act, sizeof(act)));
                                 continue;
                         }
                         for (size_t r = 0; r < vs->n_rules; r++)
                                 print_rule(out, &vs->rules[r]);
                         fprintf(out, "    action %s;\n",
-                                filter_action_str(v.default_action, act, sizeof(act)));
+                                action_str(v->default_action, act, sizeof(act)));
                 }
                 fprintf(out, "  # default action\n  action %s;\n",
-                        filter_action_str(v.default_action, act, sizeof(act)));
+                        action_str(v->default_action, act, sizeof(act)));
         }
         fprintf(out, "# invalid architecture action\naction %s;\n",
-                filter_action_str(v.badarch_action, act, sizeof(act)));
+                action_str(v->badarch_action, act, sizeof(act)));
         fprintf(out, "#\n# pseudo filter code end\n#\n");
-        filter_view_done(&v);
         if (fclose(out) != 0 || !text) {
                 free(text);
                 return -ENOMEM;
         }
-        for (size_t off = 0; off < len;) {
-                ssize_t w = write(fd, text + off, len - off);
-                if (w < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        k = negative_errno();
-                        free(text);
-                        return k;
-                }
-                off += (size_t)w;
-        }
-        free(text);
+        *ret_text = text;
+        *ret_len = len;
         return 0;
 }

@@ -33,6 +33,8 @@ X32_BIT = 0x40000000
 ARM_PRIVATE_RE = re.compile(r"#define\s+__ARM_NR_(\w+)\s+\(__ARM_NR_BASE\s*\+\s*(\d+)\)")
 ARM_NR_BASE = 0x0F0000  # __NR_SYSCALL_BASE (0 for EABI) + 0x0f0000
 SCMPD_PSEUDO_FIRST = -20001
+# The libseccomp release whose __PNR_* values pseudo.txt follows.
+UPSTREAM = "libseccomp-2.6.1"
 # Slots some tables fill with sys_ni_syscall under names like "unused18" or "reserved177"; they
 # are not syscalls anyone can name in a rule.
 PLACEHOLDER_RE = re.compile(r"(unused|reserved)\d+")  # ours start below libseccomp's (-101 .. -10999)
@@ -246,8 +248,13 @@ def read_pseudo(path):
     names = [e[0] for e in entries]
     # libseccomp gives switch_endian and sys_debug_setcontext the same value (both powerpc
     # names); that is its ABI, so duplicates are tolerated among its values only.
-    values = [e[1] for e in entries if e[2] != "libseccomp-2.5.4"]
-    values += list(set(e[1] for e in entries if e[2] == "libseccomp-2.5.4"))
+    values = [e[1] for e in entries if e[2] != UPSTREAM]
+    values += list(set(e[1] for e in entries if e[2] == UPSTREAM))
+    if any(e[2] not in (UPSTREAM, "scmpd") for e in entries):
+        sys.exit("%s: the origin is %s or scmpd" % (path, UPSTREAM))
+    if any((e[1] > SCMPD_PSEUDO_FIRST) != (e[2] == UPSTREAM) for e in entries):
+        sys.exit("%s: values of origin scmpd lie at or below %d, libseccomp's above"
+                 % (path, SCMPD_PSEUDO_FIRST))
     if len(set(names)) != len(names) or len(set(values)) != len(values):
         sys.exit("%s: duplicate name or value" % path)
     if any(v >= 0 or v == -1 for v in values):
@@ -259,9 +266,10 @@ def write_pseudo(path, entries):
     out = io.StringIO()
     out.write("# Pseudo syscall numbers: a negative number shared by every arch, for a syscall\n"
               "# that some arch lacks. Columns: name, value, origin. Values of origin\n"
-              "# libseccomp-2.5.4 are libseccomp's __PNR_* (ABI, never change them); values of\n"
-              "# origin scmpd were assigned by gen-syscalls.py --assign-new, below -20000.\n")
-    for name, value, origin in sorted(entries, key=lambda e: (e[2] != "libseccomp-2.5.4", -e[1])):
+              "# %s are the __PNR_* of libseccomp's published seccomp-syscalls.h (ABI,\n"
+              "# never change them); values of origin scmpd were assigned by gen-syscalls.py\n"
+              "# --assign-new, below -20000, and stay out of the compat header.\n" % UPSTREAM)
+    for name, value, origin in sorted(entries, key=lambda e: (e[2] != UPSTREAM, -e[1])):
         out.write("%s %d %s\n" % (name, value, origin))
     with open(path, "w") as f:
         f.write(out.getvalue())

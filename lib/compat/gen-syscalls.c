@@ -4,11 +4,14 @@
  * with the library that resolves the numbers.
  *
  * Model: every syscall name known on any arch gets one __SNR_<name>, which is what SCMP_SYS()
- * expands to. Where the core gives the name a pseudo number (lib/arch/pseudo.txt: libseccomp's
- * __PNR_* values plus ours for newer calls), the header defines __PNR_<name> to it and __SNR_<name>
- * picks the compiling arch's __NR_<name> when <asm/unistd.h> has one, else the pseudo number. Names
- * every arch has map straight to
- * __NR_<name>. ARM keeps a few private calls under __ARM_NR_*; those are preferred there.
+ * expands to. Where libseccomp 2.6.1's header has a __PNR_<name> (lib/arch/pseudo.txt, origin
+ * libseccomp-2.6.1), ours defines it to the same value and __SNR_<name> picks the compiling
+ * arch's __NR_<name> when <asm/unistd.h> has one, else the pseudo number. Our own pseudo numbers
+ * (SCMPD_PSEUDO_OWN and below, for calls libseccomp gives none) stay inside the library: the
+ * header defines no __PNR_ for them, and their __SNR_<name> only where the arch has the call, so
+ * a program built against this header builds against libseccomp's and compiles in the same
+ * numbers. Names every arch has map straight to __NR_<name>. ARM keeps a few private calls under
+ * __ARM_NR_*; those are preferred there.
  *
  * Usage: gen-syscalls OUTPUT. Runs at build time (a meson custom_target).
  */
@@ -31,7 +34,8 @@ static bool streq(const char *a, const char *b)
 
 struct entry {
         const char *name;
-        int pnr; /* < 0 when the name has a pseudo number, else 0 */
+        int pnr;  /* < 0 when the name has a pseudo number of libseccomp's, else 0 */
+        bool own; /* a pseudo number of ours: the name is missing somewhere, but no __PNR_ */
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -41,7 +45,7 @@ static int entry_cmp(const void *a, const void *b)
 
         if (c != 0)
                 return c;
-        return (x->pnr < 0 ? 0 : 1) - (y->pnr < 0 ? 0 : 1);
+        return (x->pnr < 0 || x->own ? 0 : 1) - (y->pnr < 0 || y->own ? 0 : 1);
 }
 
 /* Calls that ARM's <asm/unistd.h> names __ARM_NR_* rather than __NR_*. */
@@ -56,7 +60,7 @@ static bool arm_private(const char *name)
         return false;
 }
 
-static int push(struct entry **v, size_t *n, size_t *cap, const char *name, int pnr)
+static int push(struct entry **v, size_t *n, size_t *cap, const char *name, int pnr, bool own)
 {
         if (*n == *cap) {
                 size_t ncap = *cap ? *cap * 2 : 1024;
@@ -66,7 +70,7 @@ static int push(struct entry **v, size_t *n, size_t *cap, const char *name, int 
                 *v = nv;
                 *cap = ncap;
         }
-        (*v)[(*n)++] = (struct entry){ .name = name, .pnr = pnr };
+        (*v)[(*n)++] = (struct entry){ .name = name, .pnr = pnr, .own = own };
         return 0;
 }
 
@@ -79,15 +83,17 @@ static int collect(struct entry **ret_entries, size_t *ret_n)
         const char *name;
         int nr;
 
-        for (size_t i = 0; scmpd_pseudo_at(i, &name, &nr); i++)
-                if (push(&v, &n, &cap, name, nr) < 0)
+        for (size_t i = 0; scmpd_pseudo_at(i, &name, &nr); i++) {
+                bool own = nr <= SCMPD_PSEUDO_OWN;
+                if (push(&v, &n, &cap, name, own ? 0 : nr, own) < 0)
                         goto oom;
+        }
         for (size_t a = 0; a < scmpd_arch_count(); a++)
                 for (size_t i = 0; scmpd_syscall_iter(scmpd_arch_at(a), i, &nr, &name); i++)
-                        if (push(&v, &n, &cap, name, 0) < 0)
+                        if (push(&v, &n, &cap, name, 0, false) < 0)
                                 goto oom;
 
-        /* Sort by name, pseudo entries (pnr < 0) first within a name, and keep the first. */
+        /* Sort by name, pseudo entries first within a name, and keep the first. */
         qsort(v, n, sizeof(*v), entry_cmp);
         size_t w = 0;
         for (size_t r = 0; r < n; r++)
@@ -124,7 +130,7 @@ static void emit(FILE *f, const struct entry *v, size_t n)
         for (size_t i = 0; i < n; i++) {
                 const char *s = v[i].name;
 
-                if (v[i].pnr == 0 && !arm_private(s)) {
+                if (v[i].pnr == 0 && !v[i].own && !arm_private(s)) {
                         fprintf(f, "#define __SNR_%s __NR_%s\n\n", s, s);
                         continue;
                 }

@@ -30,7 +30,7 @@ extern "C" {
 /* The interface version this header describes (see also seccomp_version()). */
 #define SCMP_VER_MAJOR 2
 #define SCMP_VER_MINOR 6
-#define SCMP_VER_MICRO 0
+#define SCMP_VER_MICRO 1
 
 struct scmp_version {
         unsigned int major;

@@ -13,10 +13,11 @@
 # Exit 77 (skip) when go or the bindings are not installed.
 set -eu
 
-lib=${1:?usage: go-bindings.sh LIBSECCOMP_SO PKGCONFIG_DIR}
-pcdir=${2:?usage: go-bindings.sh LIBSECCOMP_SO PKGCONFIG_DIR}
+usage="usage: go-bindings.sh LIBSECCOMP_SO PKGCONFIG_DIR VERSION"
+lib=${1:?$usage}
+pcdir=${2:?$usage}
+expected_version=${3:?$usage}
 src=/usr/share/gocode/src/github.com/seccomp/libseccomp-golang
-expected_version=2.6.0
 
 command -v go >/dev/null 2>&1 || { echo "go not installed: skip"; exit 77; }
 [ -f "$src/seccomp_test.go" ] || { echo "$src missing (golang-github-seccomp-libseccomp-golang-dev): skip"; exit 77; }

@@ -3,7 +3,8 @@
 bindings) runs a container under Docker's default seccomp profile with OUR libseccomp.so.2
 swapped in through LD_LIBRARY_PATH.
 
-Usage: runtime-docker-default.py RUNTIME LIBSECCOMP_SO PROFILE_JSON   (RUNTIME: crun or runc)
+Usage: runtime-docker-default.py RUNTIME LIBSECCOMP_SO PROFILE_JSON VERSION
+       (RUNTIME: crun or runc; VERSION: what our library's seccomp_version() reports)
 
 The test builds a throwaway busybox-static rootfs and bundle in a temporary directory, turns
 Docker's profile into the OCI form (as Docker does: keep the rules whose arch, capability and
@@ -130,7 +131,7 @@ def run(cmd, env, timeout_s=60):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("crun", "runc"):
+    if len(sys.argv) != 5 or sys.argv[1] not in ("crun", "runc"):
         print(__doc__)
         return 2
     name = sys.argv[1]
@@ -229,7 +230,7 @@ def main():
         # crun loads our file from LD_LIBRARY_PATH; runc's processes load it from there or from
         # the system path, where our file is mounted (the namespace's version report proves it).
         expected = (libdir + "/",) if name == "crun" else (libdir + "/", syslib)
-        if name == "runc" and "namespace libseccomp 2.6.0" not in r.stdout:
+        if name == "runc" and f"namespace libseccomp {sys.argv[4]}" not in r.stdout:
             print(f"FAIL: the file at {syslib} in runc's namespace is not ours")
             ok = False
         if not loaded or not all(p.startswith(expected) for p in loaded):
