@@ -100,7 +100,9 @@ systemd-nspawn --register=no --keep-unit -q -D / --volatile=yes --machine="$MACH
         -b systemd.firstboot=off </dev/null >"$W/boot.log" 2>&1 &
 NSPAWN=$!
 t_boot=$(now_ms)
-find_p1() { P1=$(pgrep -P "$NSPAWN" | head -1); [ -n "$P1" ]; }
+# nspawn forks a short-lived helper before the container's init: wait for the child that is
+# systemd itself, or a fast machine may catch the helper and lose it.
+find_p1() { P1=$(pgrep -P "$NSPAWN" -x systemd | head -1); [ -n "$P1" ]; }
 if ! wait_for 60 find_p1; then
         bad "systemd-nspawn started no PID 1: $(tail -3 "$W/boot.log")"
         e2e_finish real-systemd
