@@ -24,7 +24,8 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 
-#include "filter-internal.h"
+#include "lower.h"
+#include "gen.h"
 #include "util.h"
 
 #define X32_TOKEN (62u | 0x40000000u)
@@ -57,7 +58,9 @@ static bool action_ok(uint32_t action)
         return true;
 }
 
-void filter_set_error(struct scmpd_filter *f, const char *fmt, ...)
+/* Record an error message on the filter (library code never prints). */
+static void __attribute__((format(printf, 2, 3)))
+filter_set_error(struct scmpd_filter *f, const char *fmt, ...)
 {
         va_list ap;
         char *s = NULL;

@@ -37,7 +37,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-#include "filter-internal.h"
+#include "gen.h"
 #include "util.h"
 
 #define OFF_NR 0u

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "filter-internal.h"
+#include "gen.h"
 #include "util.h"
 
 static const char *action_str(uint32_t action, char *buf, size_t size)

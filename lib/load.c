@@ -17,7 +17,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
-#include "filter-internal.h"
+#include "model.h"
 #include "util.h"
 
 #ifndef SECCOMP_FILTER_FLAG_TSYNC_ESRCH

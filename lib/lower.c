@@ -22,7 +22,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 
-#include "filter-internal.h"
+#include "lower.h"
 #include "util.h"
 
 #define X32_TOKEN (62u | 0x40000000u)

@@ -1,5 +1,6 @@
 /*
- * The filter model as the generators see it (internal to libscmpd).
+ * The filter model, shared by filter.c (the API), lower.c (the lowering) and the generators
+ * (internal to libscmpd).
  *
  * struct scmpd_filter keeps what the API was told: rules in the native numbering, arches,
  * attributes, priorities. Generation first *lowers* it per kernel arch value into a
@@ -142,69 +143,3 @@ static inline size_t arch_table_index(const struct scmpd_arch *a)
                         return i;
         return 0;
 }
-
-/* Record an error message on the filter (library code never prints). */
-void filter_set_error(struct scmpd_filter *f, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-
-/* ---- lower.c ---- */
-
-/* Where a rule lands on an arch: up to two (number, lowered rule) targets. */
-struct rule_target {
-        int nr;
-        size_t at; /* a dry run found the number's entry at sys[at] (SIZE_MAX: none yet) */
-        struct view_rule vr;
-};
-
-/* The number `nr` (native numbering) has on `arch`: 0 and the number (real, or the pseudo
- * number when the arch lacks the syscall), -EFAULT when the name is unknown. */
-int lower_syscall_on_arch(const struct scmpd_arch *arch, int nr, int *ret);
-
-/* The targets of a rule on one arch (how many, at most two), or a negative errno with
- * `strict` when the arch cannot take it (lower.c says which). */
-int lower_rule_targets(const struct filter_rule *r, const struct scmpd_arg_cmp *cmps,
-                       const struct scmpd_arch *arch, size_t origin, bool strict,
-                       struct rule_target out[2]);
-
-/* The per-arch cache of lowered rules (f->lowered): build it if absent, insert a rule's
- * targets (dry run: would the rule be accepted?), drop it after any other change. */
-int lower_cache_ensure(struct scmpd_filter *f);
-int lower_cache_apply(struct scmpd_filter *f, size_t arch_pos, struct rule_target *t, size_t nt,
-                      bool dry_run);
-void lower_cache_drop(struct scmpd_filter *f);
-
-/* Build the view of the filter (the cache is taken over, so f's cache is dropped); the view is
- * the caller's, freed with lower_view_done(). */
-int lower_view_build(const struct scmpd_filter *f, struct filter_view *ret);
-void lower_view_done(struct filter_view *v);
-
-/* ---- gen_bpf.c ---- */
-
-/* Far beyond any legal program; generation stops growing there and reports -E2BIG. */
-#define GEN_BPF_HARD_LIMIT (1u << 20)
-
-/* What one syscall's argument checks cost: sections[section].sys[sys] of the folded view. */
-struct gen_bpf_contrib {
-        size_t section, sys;
-        size_t size;
-};
-
-/*
- * The outcome of code generation. On success: insns (the caller's, malloc'd) and len. On -E2BIG
- * with len > 0: the program would need len instructions and contribs (the caller's) say what
- * each syscall's checks cost; with len == 0 it exceeded GEN_BPF_HARD_LIMIT. Otherwise empty.
- */
-struct gen_bpf_result {
-        struct sock_filter *insns;
-        size_t len;
-        struct gen_bpf_contrib *contribs;
-        size_t n_contribs;
-};
-
-/* Compile a view (folded in place first, which the contribs' indexes refer to). */
-int gen_bpf_generate(struct filter_view *v, struct gen_bpf_result *ret);
-
-/* ---- gen_pfc.c ---- */
-
-/* The readable text of a view, malloc'd, into *ret_text (with its length). */
-int gen_pfc_text(const struct filter_view *v, char **ret_text, size_t *ret_len);
