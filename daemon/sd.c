@@ -246,6 +246,10 @@ static int origin_to_json(const struct session *s, char **ret)
         r |= json_object_set(o, "state", state) < 0;
         r |= json_object_set_new(o, "scmpdSerial", json_integer((json_int_t)s->serial)) < 0;
         r |= json_object_set_new(o, "scmpdCreatedNs", json_integer((json_int_t)s->created_ns)) < 0;
+        if (s->peer.known) { /* the attested peer, for policy matching after a restart */
+                r |= json_object_set_new(o, "scmpdPeerUid", json_integer(s->peer.uid)) < 0;
+                r |= json_object_set_new(o, "scmpdPeerGid", json_integer(s->peer.gid)) < 0;
+        }
         if (r != 0) {
                 r = -EINVAL;
                 goto out;
@@ -372,7 +376,7 @@ static uint64_t parse_serial(const char *name, char kind)
 
 /* Read and parse an m-<serial> memfd (borrowed). */
 static int read_origin(int fd, uint64_t serial, struct scmpd_handoff_state **ret_origin,
-                       uint64_t *ret_created_ns)
+                       uint64_t *ret_created_ns, struct peer_facts *ret_peer)
 {
         _cleanup_free_ char *buf = NULL;
         struct scmpd_handoff_state *st = NULL;
@@ -407,6 +411,18 @@ static int read_origin(int fd, uint64_t serial, struct scmpd_handoff_state **ret
         *ret_created_ns = json_is_integer(v) && json_integer_value(v) > 0
                                   ? (uint64_t)json_integer_value(v)
                                   : 0;
+        /* The store is written by scmpd itself (memfds only it holds), so these are the peer
+         * facts recorded at accept; without them the peer counts as unprivileged. */
+        *ret_peer = PEER_FACTS_UNKNOWN;
+        v = json_object_get(o, "scmpdPeerUid");
+        if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+            json_integer_value(v) < 0xffffffffLL) {
+                json_t *g = json_object_get(o, "scmpdPeerGid");
+
+                ret_peer->known = true;
+                ret_peer->uid = (uid_t)json_integer_value(v);
+                ret_peer->gid = json_is_integer(g) ? (gid_t)json_integer_value(g) : (gid_t)-1;
+        }
         json_decref(o);
         *ret_origin = st;
         return 0;
@@ -434,6 +450,7 @@ static void refuse(struct stored_fd *e, const char *why)
 static void adopt_listener(struct daemon *d, struct stored_fd *e, uint64_t serial)
 {
         struct scmpd_handoff_state *origin = NULL;
+        struct peer_facts peer = PEER_FACTS_UNKNOWN;
         struct stored_fd *m;
         char mname[FDNAME_MAX];
         uint64_t created = 0, saved_next;
@@ -446,7 +463,7 @@ static void adopt_listener(struct daemon *d, struct stored_fd *e, uint64_t seria
                 refuse(e, "its identity (m-) is not in the store");
                 return;
         }
-        r = read_origin(m->fd, serial, &origin, &created);
+        r = read_origin(m->fd, serial, &origin, &created, &peer);
         m->fd = safe_close(m->fd); /* the store keeps its own copy */
         m->adopted = r >= 0;
         if (r < 0) {
@@ -466,7 +483,7 @@ static void adopt_listener(struct daemon *d, struct stored_fd *e, uint64_t seria
         d->next_session_id = serial - 1; /* session_new() hands out serial */
         S.adopting = true;
         S.adopted = NULL;
-        r = session_new(d, fd, origin); /* consumes fd and origin */
+        r = session_new(d, fd, origin, &peer); /* consumes fd, origin and peer */
         S.adopting = false;
         d->next_session_id = saved_next > serial ? saved_next : serial;
         if (r < 0 || !S.adopted) {

@@ -99,9 +99,16 @@ static void set_events(struct session *s, unsigned events)
         uv_poll_start(&s->poll, (int)events, session_on_poll);
 }
 
+void peer_facts_done(struct peer_facts *p)
+{
+        free(p->groups);
+        *p = PEER_FACTS_UNKNOWN;
+}
+
 static void session_free(struct session *s)
 {
         safe_close(s->fd);
+        peer_facts_done(&s->peer);
         scmpd_handoff_state_free(s->origin);
         config_unref(s->config);
         scmpd_notify_free(s->req, NULL);
@@ -294,7 +301,8 @@ void session_loop_done(struct daemon *d)
                 uv_close((uv_handle_t *)&d->drain_check, NULL);
 }
 
-int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin)
+int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
+                struct peer_facts *peer)
 {
         struct session *s;
         int r;
@@ -302,6 +310,7 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin)
         if (d->n_sessions >= d->config->limits.listeners) {
                 safe_close(fd);
                 scmpd_handoff_state_free(origin);
+                peer_facts_done(peer);
                 return -EMFILE;
         }
         s = calloc(1, sizeof(*s));
@@ -309,17 +318,20 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin)
                 free(s);
                 safe_close(fd);
                 scmpd_handoff_state_free(origin);
+                peer_facts_done(peer);
                 return -ENOMEM;
         }
         s->d = d;
         s->fd = fd;
         s->origin = origin;
+        s->peer = *peer;
+        *peer = PEER_FACTS_UNKNOWN;
         s->refs = 1;
         s->serial = ++d->next_session_id;
         s->created_ns = stats_now_ns(); /* control.c hook */
         list_init(&s->notifs);
         s->config = config_ref(d->config);
-        s->policy = config_match_listener(s->config, origin);
+        s->policy = config_match_listener(s->config, origin, &s->peer, NULL, &s->match_per_target);
         wake_mode_apply(s, true);
         r = uv_poll_init(d->loop, &s->poll, fd);
         if (r < 0) {
@@ -331,8 +343,11 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin)
         d->n_sessions++;
         set_events(s, UV_READABLE | UV_DISCONNECT);
         sd_session_added(s); /* sd.c hook: put it in the fd store, or mark it adopted */
-        log_session(LOG_INFO, s, "serving listener of pid %d (%s), policy %s", (int)origin->pid,
-                    origin->status ? origin->status : "?",
-                    s->policy ? (s->policy->name ? s->policy->name : "(unnamed)") : "(default)");
+        log_session(LOG_INFO, s, "serving listener of pid %d (%s) from uid %d, policy %s",
+                    (int)origin->pid, origin->status ? origin->status : "?",
+                    s->peer.known ? (int)s->peer.uid : -1,
+                    s->match_per_target ? "(per target)"
+                    : s->policy         ? (s->policy->name ? s->policy->name : "(unnamed)")
+                                        : "(default)");
         return 0;
 }

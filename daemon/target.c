@@ -10,6 +10,9 @@
  *   4. ID_VALID again, separating every read from any use of the bytes read;
  *   5. side effects (a kill here, a response in dispatch.c) come after a final validation.
  *
+ * Facts for policy matching (target_read_facts()) follow the same steps: /proc/<tid> and its ns
+ * and cgroup files are opened, validated, read, and validated again before anything is decided.
+ *
  * Reads from /proc/<tid>/mem can block (the target's memory may be backed by a slow file or
  * userfaultfd), so target_copy_strings() runs on a worker thread, never on the loop.
  */
@@ -17,9 +20,14 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/nsfs.h>
 
 #include "target.h"
 #include "util.h"
@@ -186,5 +194,91 @@ int target_kill(int listener_fd, const struct seccomp_notif *req)
                 return r;
         if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
                 return negative_errno();
+        return 0;
+}
+
+void target_facts_done(struct target_facts *f)
+{
+        free(f->cgroup);
+        *f = (struct target_facts){};
+}
+
+static bool same_file(int fd, const char *path)
+{
+        struct stat a, b;
+
+        return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+               a.st_ino == b.st_ino;
+}
+
+/* The "0::<path>" line of a /proc/<tid>/cgroup file (cgroup v2), or NULL. */
+static char *cgroup_v2_path(int fd)
+{
+        char buf[8192];
+        size_t have = 0;
+        char *line;
+
+        while (have < sizeof(buf) - 1) {
+                ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                have += (size_t)n;
+        }
+        buf[have] = 0;
+        for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                if (strncmp(line, "0::", 3) == 0) {
+                        size_t len = strcspn(line + 3, "\n");
+
+                        return strndup(line + 3, len);
+                }
+        }
+        return NULL;
+}
+
+int target_read_facts(int listener_fd, const struct seccomp_notif *req, struct target_facts *ret)
+{
+        _cleanup_close_ int dir = -1, userns = -1, mntns = -1, cgroup = -1;
+        struct target_facts f = {};
+        char path[64];
+        uid_t owner;
+        int r;
+
+        *ret = (struct target_facts){};
+        if (req->pid == 0)
+                return -ESRCH;
+        snprintf(path, sizeof(path), "/proc/%u", req->pid);
+        dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir >= 0) {
+                userns = openat(dir, "ns/user", O_RDONLY | O_CLOEXEC);
+                mntns = openat(dir, "ns/mnt", O_RDONLY | O_CLOEXEC);
+                cgroup = openat(dir, "cgroup", O_RDONLY | O_CLOEXEC);
+        }
+        if (dir < 0 || userns < 0 || mntns < 0 || cgroup < 0) {
+                r = errno > 0 ? -errno : -EIO;
+                if (scmpd_notify_id_valid(listener_fd, req->id) == -ENOENT)
+                        return -ENOENT;
+                return r;
+        }
+        /* Step 2: the fds name the trapped thread's namespaces and cgroup file. */
+        r = scmpd_notify_id_valid(listener_fd, req->id);
+        if (r < 0)
+                return r;
+        f.initial_userns = same_file(userns, "/proc/1/ns/user");
+        if (ioctl(userns, NS_GET_OWNER_UID, &owner) < 0)
+                return negative_errno();
+        f.userns_owner = owner;
+        f.host_mntns = same_file(mntns, "/proc/1/ns/mnt") || same_file(mntns, "/proc/self/ns/mnt");
+        f.cgroup = cgroup_v2_path(cgroup);
+        /* Step 4: the cgroup file was read while the thread could still move; validate again. */
+        r = scmpd_notify_id_valid(listener_fd, req->id);
+        if (r < 0) {
+                target_facts_done(&f);
+                return r;
+        }
+        f.known = true;
+        *ret = f;
         return 0;
 }
