@@ -99,6 +99,8 @@ static struct {
         uint64_t requests, refused, dropped_events, rate_limited;
         uint64_t refusal_window_ns;
         unsigned refusals_logged, refusals_suppressed;
+        struct socket_file file; /* what we bound: unlinked at exit only if still ours */
+        pid_t owner;             /* control_start() -EADDRINUSE: who serves it, 0: unknown */
 } ctl = { .fd = -1 };
 
 static void client_on_poll(uv_poll_t *h, int status, int events);
@@ -881,22 +883,8 @@ static void on_prepare(uv_prepare_t *h)
         resolve_group(); /* a pointer comparison unless the policy changed */
 }
 
-/* Is something serving `path` already? Then we must not take it over. */
-static bool socket_in_use(const struct sockaddr_un *sa, socklen_t salen)
-{
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-        return fd >= 0 && connect(fd, (const struct sockaddr *)sa, salen) == 0;
-}
-
 int control_start(struct daemon *d)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t plen = strlen(d->control_path);
-        bool abstract = d->control_path[0] == '@';
-        socklen_t salen;
-        struct stat st;
-        mode_t old;
         int r;
 
         ctl.d = d;
@@ -908,30 +896,13 @@ int control_start(struct daemon *d)
                 ctl.activated = true;
                 goto watch;
         }
-        if (plen == 0 || plen >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(sa.sun_path, d->control_path, plen);
-        if (abstract)
-                sa.sun_path[0] = 0;
-        salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + (abstract ? 0 : 1));
-        if (!abstract && lstat(d->control_path, &st) == 0) {
-                if (!S_ISSOCK(st.st_mode))
-                        return -EEXIST;
-                if (socket_in_use(&sa, salen))
-                        return -EADDRINUSE;
-                (void)unlink(d->control_path);
-        }
-        ctl.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (ctl.fd < 0)
-                return negative_errno();
-        /* Bind with no access at all, then open it to the owner and group. */
-        old = umask(0777);
-        r = bind(ctl.fd, (struct sockaddr *)&sa, salen);
-        umask(old);
-        if (r == 0 && !abstract && chmod(d->control_path, 0660) < 0)
-                r = -1;
-        if (r < 0 || listen(ctl.fd, 16) < 0) {
+        /* Bound with no access at all, then opened to the owner and group. */
+        r = socket_listen_path(d->control_path, 16, 0777, &ctl.fd, &ctl.file, &ctl.owner);
+        if (r < 0)
+                return r;
+        if (d->control_path[0] != '@' && chmod(d->control_path, 0660) < 0) {
                 r = negative_errno();
+                (void)socket_unlink_if_ours(d->control_path, &ctl.file);
                 ctl.fd = safe_close(ctl.fd);
                 return r;
         }
@@ -953,6 +924,11 @@ watch:
         return uv_poll_start(&ctl.poll, UV_READABLE, control_on_accept);
 }
 
+pid_t control_socket_owner(void)
+{
+        return ctl.owner;
+}
+
 void control_stop(struct daemon *d)
 {
         struct list_head *pos, *tmp;
@@ -971,8 +947,8 @@ void control_stop(struct daemon *d)
         }
         if (ctl.fd >= 0) {
                 ctl.fd = safe_close(ctl.fd);
-                if (d->control_path[0] != '@' && !ctl.activated)
-                        (void)unlink(d->control_path);
+                if (!ctl.activated)
+                        (void)socket_unlink_if_ours(d->control_path, &ctl.file);
         }
         if (ctl.clients.next)
                 list_for_each_safe(pos, tmp, &ctl.clients)

@@ -13,6 +13,8 @@
 /* Bind d->control_path (mode 0660, group from control.group) and start serving. Refuses to
  * replace a socket another process still serves. Returns 0 or a negative errno. */
 int control_start(struct daemon *d);
+/* After control_start() returned -EADDRINUSE: the pid serving the path, 0 when unknown. */
+pid_t control_socket_owner(void);
 void control_stop(struct daemon *d);
 
 /*

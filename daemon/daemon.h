@@ -21,6 +21,7 @@
 #include <uv.h>
 
 #include "list.h"
+#include "socket.h"
 #include "target.h"
 #include "scmpd/handler.h"
 #include "scmpd/handoff.h"
@@ -68,7 +69,10 @@ struct daemon {
         int notify_features; /* scmpd_notify_probe() result */
 
         int listen_fd;
-        bool listen_activated; /* from systemd: not ours to unlink */
+        bool listen_activated;          /* from systemd: not ours to unlink */
+        struct socket_file listen_file; /* what we bound, unlinked at exit only if still ours */
+        pid_t listen_owner;             /* intake_start() -EADDRINUSE: who has it, 0: unknown */
+        bool no_control;                /* --no-control: run without a control socket */
         uv_poll_t listen_poll;
         uv_timer_t watchdog;
         bool watchdog_running;

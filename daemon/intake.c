@@ -22,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "policy.h"
@@ -451,37 +449,16 @@ static void intake_on_poll(uv_poll_t *h, int status, int events)
 
 int intake_start(struct daemon *d)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t plen = strlen(d->listen_path);
-        struct stat st;
-        mode_t old;
         int r;
 
         list_init(&d->conns);
-        if (d->listen_fd >= 0)
-                goto watch; /* socket activation gave it to us */
-        if (plen == 0 || plen >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(sa.sun_path, d->listen_path, plen);
-        if (d->listen_path[0] == '@')
-                sa.sun_path[0] = 0;
-        d->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (d->listen_fd < 0)
-                return negative_errno();
-        /* Replace a stale socket left by an earlier run, never any other kind of file. */
-        if (d->listen_path[0] != '@' && lstat(d->listen_path, &st) == 0 && S_ISSOCK(st.st_mode))
-                (void)unlink(d->listen_path);
-        old = umask(0077);
-        r = bind(d->listen_fd, (struct sockaddr *)&sa,
-                 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
-                             (d->listen_path[0] == '@' ? 0 : 1)));
-        umask(old);
-        if (r < 0 || listen(d->listen_fd, SOMAXCONN) < 0) {
-                r = negative_errno();
-                d->listen_fd = safe_close(d->listen_fd);
-                return r;
+        if (d->listen_fd < 0) { /* else socket activation gave it to us */
+                /* Owner only; the unit's SocketMode= or an operator opens it further. */
+                r = socket_listen_path(d->listen_path, SOMAXCONN, 0077, &d->listen_fd,
+                                       &d->listen_file, &d->listen_owner);
+                if (r < 0)
+                        return r;
         }
-watch:
         r = uv_poll_init(d->loop, &d->listen_poll, d->listen_fd);
         if (r < 0)
                 return r;
@@ -505,8 +482,8 @@ void intake_stop(struct daemon *d)
         }
         if (d->listen_fd >= 0) {
                 d->listen_fd = safe_close(d->listen_fd);
-                if (d->listen_path[0] != '@' && !d->listen_activated)
-                        (void)unlink(d->listen_path);
+                if (!d->listen_activated)
+                        (void)socket_unlink_if_ours(d->listen_path, &d->listen_file);
         }
         list_for_each_safe(pos, tmp, &d->conns)
                 conn_close(list_entry(pos, struct conn, link), LOG_DEBUG, NULL);
