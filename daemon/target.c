@@ -266,7 +266,10 @@ int target_read_facts(int listener_fd, const struct seccomp_notif *req, struct t
         r = scmpd_notify_id_valid(listener_fd, req->id);
         if (r < 0)
                 return r;
-        f.initial_userns = same_file(userns, "/proc/1/ns/user");
+        /* "Initial": PID 1's, or scmpd's own (where PID 1's cannot be read, scmpd's is the
+         * outermost one it can see; a target there has its capabilities over scmpd's world). */
+        f.initial_userns =
+                same_file(userns, "/proc/1/ns/user") || same_file(userns, "/proc/self/ns/user");
         if (ioctl(userns, NS_GET_OWNER_UID, &owner) < 0)
                 return negative_errno();
         f.userns_owner = owner;

@@ -31,7 +31,7 @@ int target_kill(int listener_fd, const struct seccomp_notif *req);
  */
 struct target_facts {
         bool known;          /* read completely; false: every target condition fails */
-        bool initial_userns; /* its user namespace is PID 1's */
+        bool initial_userns; /* its user namespace is PID 1's or scmpd's */
         uid_t userns_owner;  /* the uid that created its user namespace (NS_GET_OWNER_UID) */
         bool host_mntns;     /* its mount namespace is PID 1's or scmpd's */
         char *cgroup;        /* its cgroup v2 path ("/system.slice/x.scope"), malloc()ed, or NULL */

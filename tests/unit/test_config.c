@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "policy.h"
 
@@ -215,6 +216,45 @@ static void test_attested_matching(void **state)
         config_unref(c);
 }
 
+/* Issue 18, finding 5: the default policy file (no --config) removed, a reload must be refused
+ * and keep the policy in force, as it is with --config. It used to switch to the built-in
+ * default. */
+static void test_reload_file_removed(void **state)
+{
+        char path[] = "/tmp/scmpd-test-config.XXXXXX";
+        struct daemon d = { .config_path = path, .config_required = false };
+        struct config *before;
+        char *err = NULL;
+        FILE *f;
+        int fd;
+
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        f = fdopen(fd, "w");
+        assert_non_null(f);
+        fputs("{\"policies\": [{\"name\": \"kept\"}]}", f);
+        fclose(f);
+        assert_int_equal(config_load(path, false, &d.config, &err), 0);
+        before = d.config;
+        /* While the file is there, a reload takes it. */
+        daemon_reload(&d);
+        assert_string_equal(d.config->source, path);
+        assert_ptr_not_equal(d.config, before);
+        before = d.config;
+        assert_int_equal(unlink(path), 0);
+        daemon_reload(&d);
+        assert_ptr_equal(d.config, before);
+        assert_string_equal(d.config->source, path);
+        assert_int_equal(d.config->n_policies, 1);
+        config_unref(d.config);
+        /* Never a file: the built-in default, and still after a reload. */
+        assert_int_equal(config_load(path, false, &d.config, &err), 0);
+        assert_string_equal(d.config->source, "built-in default");
+        daemon_reload(&d);
+        assert_string_equal(d.config->source, "built-in default");
+        config_unref(d.config);
+}
+
 static void test_listener_matching(void **state)
 {
         struct config *c = load_ok(policy_text);
@@ -305,7 +345,9 @@ int main(void)
                 cmocka_unit_test(test_errors_name_the_place),
                 cmocka_unit_test(test_listener_matching),
                 cmocka_unit_test(test_attested_matching),
+                cmocka_unit_test(test_reload_file_removed),
                 cmocka_unit_test(test_attested_matching),
+                cmocka_unit_test(test_reload_file_removed),
                 cmocka_unit_test(test_rule_matching),
                 cmocka_unit_test(test_builtin_handlers),
         };
