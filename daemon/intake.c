@@ -37,7 +37,9 @@ struct conn {
         uint64_t serial;
         int fd;
         pid_t peer_pid;
-        struct peer_facts peer; /* SO_PEERCRED and SO_PEERGROUPS at accept */
+        struct peer_facts peer; /* SO_PEERCRED and SO_PEERGROUPS at accept; moves to the session */
+        bool root;              /* counted in d->n_root_conns */
+        uid_t uid;
         uv_poll_t poll;
         uv_timer_t timer;
         int open_handles;
@@ -117,7 +119,7 @@ static void conn_close(struct conn *c, int level, const char *why)
                         (unsigned long long)c->serial, (int)c->peer_pid, why);
         list_del(&c->link);
         c->d->n_conns--;
-        if (peer_is_root(&c->peer))
+        if (c->root)
                 c->d->n_root_conns--;
         if (c->d->n_root_conns < c->d->config->limits.connections)
                 intake_pause(c->d, false);
@@ -359,7 +361,7 @@ static bool intake_peer_has_room(struct daemon *d, const struct peer_facts *peer
         {
                 struct conn *c = list_entry(pos, struct conn, link);
 
-                if (!peer_is_root(&c->peer) && c->peer.uid == peer->uid)
+                if (!c->root && c->uid == peer->uid)
                         same++;
         }
         return same < PEER_CONNECTIONS_MAX;
@@ -425,6 +427,8 @@ static void intake_on_poll(uv_poll_t *h, int status, int events)
                 c->fd = fd;
                 c->peer_pid = pid;
                 c->peer = peer;
+                c->root = peer_is_root(&peer);
+                c->uid = peer.uid;
                 c->serial = ++conn_serial;
                 if (uv_poll_init(d->loop, &c->poll, fd) < 0) {
                         peer_facts_done(&c->peer);
@@ -438,7 +442,7 @@ static void intake_on_poll(uv_poll_t *h, int status, int events)
                 c->open_handles = 2;
                 list_add_tail(&c->link, &d->conns);
                 d->n_conns++;
-                if (peer_is_root(&c->peer))
+                if (c->root)
                         d->n_root_conns++;
                 uv_poll_start(&c->poll, UV_READABLE, conn_on_poll);
                 uv_timer_start(&c->timer, conn_timeout, d->config->limits.handoff_timeout_ms, 0);

@@ -287,6 +287,14 @@ def conn_hold(tmp):
               "(rc=%d %s)" % (limit, r.returncode, r.stderr.strip()[-200:]))
         check("that user has 4 connections open already" in d.log_text(),
               "conn-hold: the user's connections beyond 4 were refused")
+        # More root handoffs than limits.connections, one after the other: each finished one
+        # gives its slot back (a slot counted but never returned would stall the next).
+        served = 0
+        for i in range(limit + 2):
+            r = run([SCMPCTL, "run", "--socket", d.handoff, "--", "mkdir", path + str(i)])
+            served += r.returncode == 0 and os.path.isdir(path + str(i))
+        check(served == limit + 2, "conn-hold: %d of %d further root handoffs served"
+              % (served, limit + 2))
     finally:
         for h in holders:
             h.kill()
