@@ -343,9 +343,9 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
         d->n_sessions++;
         set_events(s, UV_READABLE | UV_DISCONNECT);
         sd_session_added(s); /* sd.c hook: put it in the fd store, or mark it adopted */
-        log_session(LOG_INFO, s, "serving listener of pid %d (%s) from uid %d, policy %s",
-                    (int)origin->pid, origin->status ? origin->status : "?",
-                    s->peer.known ? (int)s->peer.uid : -1,
+        log_session(LOG_INFO, s, "peer uid %d: serving listener of pid %d (%s), policy %s",
+                    s->peer.known ? (int)s->peer.uid : -1, (int)origin->pid,
+                    origin->status ? origin->status : "?",
                     s->match_per_target ? "(per target)"
                     : s->policy         ? (s->policy->name ? s->policy->name : "(unnamed)")
                                         : "(default)");
