@@ -30,7 +30,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "errno_name.h"
@@ -95,6 +94,7 @@ struct control {
         uint64_t requests, refused, dropped_events, rate_limited;
         uint64_t refusal_window_ns;
         unsigned refusals_logged, refusals_suppressed;
+        struct socket_file file; /* what we bound: unlinked at exit only if still ours */
 };
 
 static void client_on_poll(uv_poll_t *h, int status, int events);
@@ -863,30 +863,19 @@ static void on_config_changed(void *userdata, const struct config *old)
 static void on_notif_done(void *userdata, const struct notif *n, const struct scmpd_verdict *v,
                           int answer);
 
-/* Is something serving `path` already? Then we must not take it over. */
-static bool socket_in_use(const struct sockaddr_un *sa, socklen_t salen)
-{
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-        return fd >= 0 && connect(fd, (const struct sockaddr *)sa, salen) == 0;
-}
-
-/* control_start() failed before any handle existed: free ctl and return r. */
+/* control_start() failed before any handle existed: give back the path if we bound it, free ctl
+ * and return r. */
 static int control_abandon(struct control *ctl, int r)
 {
         safe_close(ctl->fd);
+        (void)socket_unlink_if_ours(ctl->d->control_path, &ctl->file);
         free(ctl);
         return r;
 }
 
-int control_start(struct daemon *d)
+int control_start(struct daemon *d, pid_t *ret_owner)
 {
-        struct sockaddr_un sa;
-        bool abstract = d->control_path[0] == '@';
-        socklen_t salen;
         struct control *ctl;
-        struct stat st;
-        mode_t old;
         int r;
 
         ctl = calloc(1, sizeof(*ctl));
@@ -902,28 +891,12 @@ int control_start(struct daemon *d)
                 ctl->activated = true;
                 goto watch;
         }
-        r = socket_sockaddr_from_path(d->control_path, &sa, &salen);
+        /* Bound with no access at all, then opened to the owner and group. */
+        r = socket_listen_path(d->control_path, 16, 0777, &ctl->fd, &ctl->file, ret_owner);
         if (r < 0)
                 return control_abandon(ctl, r);
-        if (!abstract && lstat(d->control_path, &st) == 0) {
-                if (!S_ISSOCK(st.st_mode))
-                        return control_abandon(ctl, -EEXIST);
-                if (socket_in_use(&sa, salen))
-                        return control_abandon(ctl, -EADDRINUSE);
-                (void)unlink(d->control_path);
-        }
-        ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (ctl->fd < 0)
+        if (d->control_path[0] != '@' && chmod(d->control_path, 0660) < 0)
                 return control_abandon(ctl, negative_errno());
-        /* Bind with no access at all, then open it to the owner and group. */
-        old = umask(0777);
-        r = bind(ctl->fd, (struct sockaddr *)&sa, salen);
-        umask(old);
-        if (r == 0 && !abstract && chmod(d->control_path, 0660) < 0)
-                r = -1;
-        if (r < 0 || listen(ctl->fd, 16) < 0) {
-                return control_abandon(ctl, negative_errno());
-        }
 watch:
         resolve_group(ctl);
         r = uv_poll_init(d->loop, &ctl->poll, ctl->fd);
@@ -964,8 +937,8 @@ void control_stop(struct daemon *d)
         }
         if (ctl->fd >= 0) {
                 ctl->fd = safe_close(ctl->fd);
-                if (d->control_path[0] != '@' && !ctl->activated)
-                        (void)unlink(d->control_path);
+                if (!ctl->activated)
+                        (void)socket_unlink_if_ours(d->control_path, &ctl->file);
         }
         if (ctl->clients.next)
                 list_for_each_safe(pos, tmp, &ctl->clients)

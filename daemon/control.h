@@ -11,9 +11,10 @@
 #include "stats.h"
 
 /* Bind d->control_path (mode 0660, group from control.group) and start serving: d->control is
- * set then. Refuses to replace a socket another process still serves. Returns 0 or a negative
- * errno (d->control stays NULL). */
-int control_start(struct daemon *d);
+ * set then. Refuses to replace a socket another process still serves: -EADDRINUSE, with that
+ * process's pid in *ret_owner when the kernel says it (else 0). Returns 0 or a negative errno
+ * (d->control stays NULL). */
+int control_start(struct daemon *d, pid_t *ret_owner);
 void control_stop(struct daemon *d);
 
 /* Free what control_stop() left once the loop has closed its handles (accepts NULL). */

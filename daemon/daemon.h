@@ -28,6 +28,8 @@
 #include <uv.h>
 
 #include "list.h"
+#include "socket.h"
+#include "target.h"
 #include "scmpd/handler.h"
 #include "scmpd/handoff.h"
 #include "scmpd/notify.h"
@@ -77,6 +79,24 @@ struct daemon_receiver {
 /* Handlers disabled at run time (`scmpctl handler disable NAME`), at most this many. */
 #define DAEMON_MAX_DISABLED 64
 
+/* Who handed a listener over, as the kernel saw it at accept (SO_PEERCRED, SO_PEERGROUPS): the
+ * peer cannot forge these. Unknown (a listener adopted from an earlier run that did not record
+ * them) counts as an unprivileged peer. */
+struct peer_facts {
+        bool known;
+        uid_t uid;
+        gid_t gid;
+        size_t n_groups;
+        gid_t *groups; /* supplementary groups, malloc()ed */
+};
+
+#define PEER_FACTS_UNKNOWN ((struct peer_facts){ .uid = (uid_t)-1, .gid = (gid_t)-1 })
+
+static inline bool peer_is_root(const struct peer_facts *p)
+{
+        return p->known && p->uid == 0;
+}
+
 struct limits {
         unsigned connections;           /* handoff connections open at once */
         unsigned listeners;             /* sessions at once */
@@ -97,13 +117,16 @@ struct daemon {
         int notify_features; /* scmpd_notify_probe() result */
 
         int listen_fd;
-        bool listen_activated; /* from systemd: not ours to unlink */
+        bool listen_activated;          /* from systemd: not ours to unlink */
+        struct socket_file listen_file; /* what we bound, unlinked at exit only if still ours */
+        pid_t listen_owner;             /* intake_start() -EADDRINUSE: who has it, 0: unknown */
         uv_poll_t listen_poll;
         uv_timer_t watchdog;
         bool watchdog_running;
         bool listen_polling;
         bool listen_paused; /* at limits.connections: new peers wait in the backlog */
         unsigned n_conns;
+        unsigned n_root_conns; /* of n_conns, from root peers */
         struct list_head conns;
         unsigned n_sessions;
         struct list_head sessions;
@@ -152,8 +175,10 @@ struct session {
         unsigned poll_events; /* currently requested UV_* events */
         bool closing;
         struct scmpd_handoff_state *origin;
+        struct peer_facts peer;      /* who handed it over (attested) */
         struct config *config;       /* the config `policy` was matched in (a reference) */
         const struct policy *policy; /* NULL: no policy matched, the global default applies */
+        bool match_per_target;       /* policy depends on target facts: match per notification */
         struct seccomp_notif *req;   /* RECV buffer, kernel-sized */
         unsigned inflight;
         /* session.c: when to look for more notifications after an answer */
@@ -199,10 +224,12 @@ struct notif {
         struct scmpd_notification view;
         char *strings[6];
         bool strings_ready;
-        bool in_work;           /* a worker owns it right now */
-        bool completion_queued; /* a deferred answer arrived while a worker owned it */
-        bool touched_target;    /* target memory was read or a handler outside the loop ran */
-        int prepare_error;      /* from target preparation: 0, -ENOENT (gone), other */
+        bool need_match;           /* the session's policy depends on target facts */
+        struct target_facts facts; /* read on a worker when need_match */
+        bool in_work;              /* a worker owns it right now */
+        bool completion_queued;    /* a deferred answer arrived while a worker owned it */
+        bool touched_target;       /* target memory was read or a handler outside the loop ran */
+        int prepare_error;         /* from target preparation: 0, -ENOENT (gone), other */
         struct scmpd_deferred deferred;
         struct scmpd_verdict verdict; /* the handler's, from a worker or a deferred answer */
         bool verdict_ready;
@@ -251,12 +278,14 @@ int intake_start(struct daemon *d);
 void intake_stop(struct daemon *d);
 
 /*
- * session.c: serve listener `fd` for `origin` (both consumed, also on failure). `serial` 0 hands
- * out the next serial; an adopted listener keeps the one it had (later ones are then above it).
- * *ret_session (may be NULL) borrows the session, which lives while it is in d->sessions.
+ * session.c: serve listener `fd` for `origin`, handed over by `peer` (fd, origin and the peer's
+ * groups are consumed, also on failure). `serial` 0 hands out the next serial; an adopted
+ * listener keeps the one it had (later ones are then above it). *ret_session (may be NULL)
+ * borrows the session, which lives while it is in d->sessions.
  */
-int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin, uint64_t serial,
-                struct session **ret_session);
+int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
+                struct peer_facts *peer, uint64_t serial, struct session **ret_session);
+void peer_facts_done(struct peer_facts *p);
 void session_close(struct session *s, const char *why);
 int session_loop_init(struct daemon *d);  /* from dispatch_init() */
 void session_loop_done(struct daemon *d); /* from dispatch_done() */

@@ -114,6 +114,7 @@ void notif_free(struct notif *n)
                 daemon_notif_released(n->d, s, n->req.id); /* answered or gone */
         for (int i = 0; i < 6; i++)
                 free(n->strings[i]);
+        target_facts_done(&n->facts);
         config_unref(n->config);
         list_del(&n->link);
         notif_release(s->d, n);
@@ -181,8 +182,23 @@ static unsigned wanted_strings(const struct notif *n)
 static void prepare_work(uv_work_t *w)
 {
         struct notif *n = w->data;
+        unsigned mask;
 
-        n->prepare_error = target_copy_strings(n->s->fd, &n->req, wanted_strings(n), n->strings);
+        if (n->need_match) {
+                /* The policy depends on who the target is: read that first, then match (the
+                 * config, origin and peer are immutable, so this is safe off the loop). */
+                bool need;
+
+                n->prepare_error = target_read_facts(n->s->fd, &n->req, &n->facts);
+                if (n->prepare_error == -ENOENT)
+                        return;
+                n->policy = config_match_listener(n->config, n->s->origin, &n->s->peer, &n->facts,
+                                                  &need);
+                n->need_match = false;
+        }
+        mask = wanted_strings(n);
+        if (mask)
+                n->prepare_error = target_copy_strings(n->s->fd, &n->req, mask, n->strings);
 }
 
 static void match_and_run(struct notif *n);
@@ -214,7 +230,7 @@ static void queue_prepare(struct notif *n)
 {
         int r;
 
-        if (wanted_strings(n) == 0) {
+        if (!n->need_match && wanted_strings(n) == 0) {
                 /* Nothing to read: no target access, no worker round trip. */
                 n->strings_ready = true;
                 match_and_run(n);
@@ -238,6 +254,10 @@ static void match_and_run(struct notif *n)
         bool need = false;
 
         n->state = NOTIF_RUNNING;
+        if (n->need_match) {
+                queue_prepare(n); /* target facts first, then the policy */
+                return;
+        }
         if (!n->policy) {
                 finish(n, config_default_verdict(n->config, NULL));
                 return;
@@ -594,10 +614,12 @@ void dispatch_notification(struct session *s, struct notif *n)
                 /* A reload happened: re-match this listener under the new policy. */
                 config_unref(s->config);
                 s->config = config_ref(d->config);
-                s->policy = config_match_listener(s->config, s->origin);
+                s->policy = config_match_listener(s->config, s->origin, &s->peer, NULL,
+                                                  &s->match_per_target);
         }
         n->config = config_ref(s->config);
         n->policy = s->policy;
+        n->need_match = s->match_per_target;
         fill_view(n);
         match_and_run(n);
 }

@@ -419,6 +419,10 @@ int helper_run(const struct target *t, const struct helper_request *req, int *re
         ssize_t n;
         pid_t pid, parent = getpid();
 
+        /* The last line for every emulation: never act for a caller in the host's or scmpd's
+         * mount namespace, whose mounts and device nodes would be the host's own. */
+        if (!t->own_mntns)
+                return HELPER_HOST_NS;
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return negative_errno();
         rd = fds[0];

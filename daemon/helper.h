@@ -44,13 +44,15 @@ struct helper_request {
 /* Outcomes of helper_run() beyond the operation's own errno. */
 #define HELPER_REFUSED 1 /* a path left the allowed shape (a symlink, a magic link, "..") */
 #define HELPER_SHARED 2  /* the mount point is on a shared mount and the request forbids it */
+#define HELPER_HOST_NS 3 /* the target shares the host's or scmpd's mount namespace */
 
 /*
  * Run one operation as the target, in a forked single-threaded child, and wait for it (blocks:
  * call it on a worker thread). Returns 0 when the operation ran, with its result in *ret_errno
  * (0 or a positive errno); HELPER_REFUSED when path resolution met a symlink or magic link
  * where the request forbids them; HELPER_SHARED when a mount or umount would propagate to peers
- * of a shared mount and the request does not allow it; a negative errno when the helper itself
+ * of a shared mount and the request does not allow it; HELPER_HOST_NS (nothing done) when the
+ * target shares PID 1's or scmpd's mount namespace; a negative errno when the helper itself
  * failed (fork, setns, a timeout).
  */
 int helper_run(const struct target *t, const struct helper_request *req, int *ret_errno);

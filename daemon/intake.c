@@ -8,11 +8,12 @@
  * Once complete, the payload is parsed, the one fd named "seccompFd" is checked to be a seccomp
  * listener and becomes a session; every other fd is closed, and so is the connection.
  *
- * Every resource a peer controls is bounded: connections at once (limits.connections; beyond it
- * new peers wait in the kernel's backlog until one ends, rather than being refused), bytes
- * (limits.max_message_bytes), fds (SCMPD_HANDOFF_MAX_FDS, and MSG_CTRUNC is fatal), time
- * (limits.handoff_timeout_ms). A bad connection is logged once, with the reason, and closed; it
- * cannot affect another connection or any session. Before any of that, the peer's kernel-given
+ * Every resource a peer controls is bounded: connections at once (root peers: limits.connections,
+ * beyond it they wait in the kernel's backlog until one ends; any other user: a few at once and
+ * limits.connections together, beyond that refused, so that no user can make a container start
+ * wait), bytes (limits.max_message_bytes), fds (SCMPD_HANDOFF_MAX_FDS, and MSG_CTRUNC is fatal),
+ * time (limits.handoff_timeout_ms). A bad connection is logged once, with the reason, and closed;
+ * it cannot affect another connection or any session. Before any of that, the peer's kernel-given
  * credentials must be root's or listed in the policy's "handoff" member (intake_peer_allowed()).
  */
 #include <errno.h>
@@ -20,8 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "policy.h"
@@ -29,6 +28,8 @@
 #include "util.h"
 
 #define READ_CHUNK 65536
+/* Handoff connections one non-root user may hold open at once (see intake_peer_has_room()). */
+#define PEER_CONNECTIONS_MAX 4
 
 struct conn {
         struct list_head link;
@@ -36,6 +37,9 @@ struct conn {
         uint64_t serial;
         int fd;
         pid_t peer_pid;
+        struct peer_facts peer; /* SO_PEERCRED and SO_PEERGROUPS at accept; moves to the session */
+        bool root;              /* counted in d->n_root_conns */
+        uid_t uid;
         uv_poll_t poll;
         uv_timer_t timer;
         int open_handles;
@@ -99,6 +103,7 @@ static void conn_handle_closed(uv_handle_t *h)
         safe_close(c->fd);
         for (size_t i = 0; i < c->n_fds; i++)
                 safe_close(c->fds[i]);
+        peer_facts_done(&c->peer);
         free(c->buf);
         free(c);
 }
@@ -114,7 +119,9 @@ static void conn_close(struct conn *c, int level, const char *why)
                         (unsigned long long)c->serial, (int)c->peer_pid, why);
         list_del(&c->link);
         c->d->n_conns--;
-        if (c->d->n_conns < c->d->config->limits.connections)
+        if (c->root)
+                c->d->n_root_conns--;
+        if (c->d->n_root_conns < c->d->config->limits.connections)
                 intake_pause(c->d, false);
         uv_close((uv_handle_t *)&c->poll, conn_handle_closed);
         uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
@@ -158,7 +165,7 @@ static void conn_complete(struct conn *c)
         c->fds[state->seccomp_fd_index] = c->fds[--c->n_fds];
         log_msg(LOG_DEBUG, "handoff connection %llu: listener for pid %d, container %s",
                 (unsigned long long)c->serial, (int)state->pid, state->id ? state->id : "-");
-        r = session_new(c->d, listener, state, 0, NULL);
+        r = session_new(c->d, listener, state, &c->peer, 0, NULL);
         if (r < 0) {
                 snprintf(msg, sizeof(msg), "cannot serve the listener: %s; closed",
                          r == -EMFILE ? "too many listeners" : strerror(-r));
@@ -282,26 +289,73 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
         }
 }
 
-/*
- * Who may hand over a listener: root, and the uids and groups of the policy's "handoff" member.
- * The kernel's SO_PEERCRED (the credentials at connect()) and SO_PEERGROUPS (its supplementary
- * groups) are the only witnesses: nothing the peer sends can change them. A listener handed
- * over is served with root's powers against the process behind it, so an unlisted peer is
- * refused before a byte of its payload is read.
- */
-static bool intake_peer_allowed(const struct config *cfg, int fd, const struct ucred *cred)
+/* Read the kernel's word on the peer: SO_PEERCRED (the credentials at connect()) and
+ * SO_PEERGROUPS (its supplementary groups). Nothing the peer sends can change them. */
+static int peer_read(int fd, pid_t *ret_pid, struct peer_facts *ret)
 {
-        if (cred->uid == 0)
+        struct ucred cred = {};
+        socklen_t clen = sizeof(cred);
+
+        *ret = PEER_FACTS_UNKNOWN;
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0)
+                return negative_errno();
+        ret->groups = socket_peer_groups(fd, &ret->n_groups);
+        ret->known = true;
+        ret->uid = cred.uid;
+        ret->gid = cred.gid;
+        *ret_pid = cred.pid;
+        return 0;
+}
+
+/*
+ * Who may hand over a listener: root, and the uids and groups of the policy's "handoff" member,
+ * judged on the kernel's credentials only. A listener handed over is served with root's powers
+ * against the process behind it, so an unlisted peer is refused before a byte of its payload is
+ * read.
+ */
+static bool intake_peer_allowed(const struct config *cfg, const struct peer_facts *peer)
+{
+        if (peer_is_root(peer))
                 return true;
-        for (size_t i = 0; i < cfg->n_handoff_uids; i++)
-                if (cfg->handoff_uids[i] == cred->uid)
-                        return true;
-        if (cfg->n_handoff_gids == 0)
+        if (!peer->known)
                 return false;
-        for (size_t i = 0; i < cfg->n_handoff_gids; i++)
-                if (cfg->handoff_gids[i] == cred->gid)
+        for (size_t i = 0; i < cfg->n_handoff_uids; i++)
+                if (cfg->handoff_uids[i] == peer->uid)
                         return true;
-        return socket_peer_in_group(fd, cfg->handoff_gids, cfg->n_handoff_gids);
+        for (size_t i = 0; i < cfg->n_handoff_gids; i++) {
+                if (cfg->handoff_gids[i] == peer->gid)
+                        return true;
+                for (size_t j = 0; j < peer->n_groups; j++)
+                        if (peer->groups[j] == cfg->handoff_gids[i])
+                                return true;
+        }
+        return false;
+}
+
+/*
+ * Room for one more connection of this peer. Root peers (the runtimes) are bounded by
+ * limits.connections and, beyond it, wait in the backlog. Everyone else may hold
+ * PEER_CONNECTIONS_MAX connections at once per uid, and limits.connections together; beyond
+ * that a connection is refused at once. So no unprivileged peer can fill the slots or the
+ * backlog that a container start waits on.
+ */
+static bool intake_peer_has_room(struct daemon *d, const struct peer_facts *peer)
+{
+        struct list_head *pos, *tmp;
+        unsigned same = 0;
+
+        if (peer_is_root(peer))
+                return true;
+        if (d->n_conns - d->n_root_conns >= d->config->limits.connections)
+                return false;
+        list_for_each_safe(pos, tmp, &d->conns)
+        {
+                struct conn *c = list_entry(pos, struct conn, link);
+
+                if (!c->root && c->uid == peer->uid)
+                        same++;
+        }
+        return same < PEER_CONNECTIONS_MAX;
 }
 
 static void intake_on_poll(uv_poll_t *h, int status, int events)
@@ -309,14 +363,15 @@ static void intake_on_poll(uv_poll_t *h, int status, int events)
         struct daemon *d = h->data;
 
         for (int i = 0; i < 64; i++) {
-                struct ucred cred = {};
-                socklen_t clen = sizeof(cred);
+                struct peer_facts peer = PEER_FACTS_UNKNOWN;
+                pid_t pid = 0;
                 struct conn *c;
                 int fd;
 
-                if (d->n_conns >= d->config->limits.connections) {
-                        log_debug("%u handoff connections open: the rest wait in the backlog",
-                                  d->n_conns);
+                if (d->n_root_conns >= d->config->limits.connections) {
+                        log_debug("%u handoff connections of root open: the rest wait in the "
+                                  "backlog",
+                                  d->n_root_conns);
                         intake_pause(d, true);
                         return;
                 }
@@ -335,25 +390,39 @@ static void intake_on_poll(uv_poll_t *h, int status, int events)
                         return;
                 }
                 /* A peer whose credentials cannot be read is refused like an unlisted one. */
-                if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0 ||
-                    !intake_peer_allowed(d->config, fd, &cred)) {
-                        log_warning("handoff connection from pid %d uid %u gid %u refused: only "
+                if (peer_read(fd, &pid, &peer) < 0 || !intake_peer_allowed(d->config, &peer)) {
+                        log_warning("handoff connection from pid %d uid %d gid %d refused: only "
                                     "root and the uids and groups of \"handoff\" in the policy "
                                     "may hand over listeners",
-                                    (int)cred.pid, (unsigned)cred.uid, (unsigned)cred.gid);
+                                    (int)pid, peer.known ? (int)peer.uid : -1,
+                                    peer.known ? (int)peer.gid : -1);
+                        peer_facts_done(&peer);
+                        safe_close(fd);
+                        continue;
+                }
+                if (!intake_peer_has_room(d, &peer)) {
+                        log_warning("handoff connection from pid %d uid %u refused: that user "
+                                    "has %d connections open already",
+                                    (int)pid, (unsigned)peer.uid, PEER_CONNECTIONS_MAX);
+                        peer_facts_done(&peer);
                         safe_close(fd);
                         continue;
                 }
                 c = calloc(1, sizeof(*c));
                 if (!c) {
+                        peer_facts_done(&peer);
                         safe_close(fd);
                         continue;
                 }
                 c->d = d;
                 c->fd = fd;
-                c->peer_pid = cred.pid;
+                c->peer_pid = pid;
+                c->peer = peer;
+                c->root = peer_is_root(&peer);
+                c->uid = peer.uid;
                 c->serial = ++conn_serial;
                 if (uv_poll_init(d->loop, &c->poll, fd) < 0) {
+                        peer_facts_done(&c->peer);
                         safe_close(fd);
                         free(c);
                         continue;
@@ -364,42 +433,27 @@ static void intake_on_poll(uv_poll_t *h, int status, int events)
                 c->open_handles = 2;
                 list_add_tail(&c->link, &d->conns);
                 d->n_conns++;
+                if (c->root)
+                        d->n_root_conns++;
                 uv_poll_start(&c->poll, UV_READABLE, conn_on_poll);
                 uv_timer_start(&c->timer, conn_timeout, d->config->limits.handoff_timeout_ms, 0);
-                log_debug("handoff connection %llu from pid %d", (unsigned long long)c->serial,
-                          (int)cred.pid);
+                log_debug("handoff connection %llu from pid %d uid %u",
+                          (unsigned long long)c->serial, (int)pid, (unsigned)peer.uid);
         }
 }
 
 int intake_start(struct daemon *d)
 {
-        struct sockaddr_un sa;
-        socklen_t salen;
-        struct stat st;
-        mode_t old;
         int r;
 
         list_init(&d->conns);
-        if (d->listen_fd >= 0)
-                goto watch; /* socket activation gave it to us */
-        r = socket_sockaddr_from_path(d->listen_path, &sa, &salen);
-        if (r < 0)
-                return r;
-        d->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (d->listen_fd < 0)
-                return negative_errno();
-        /* Replace a stale socket left by an earlier run, never any other kind of file. */
-        if (d->listen_path[0] != '@' && lstat(d->listen_path, &st) == 0 && S_ISSOCK(st.st_mode))
-                (void)unlink(d->listen_path);
-        old = umask(0077);
-        r = bind(d->listen_fd, (struct sockaddr *)&sa, salen);
-        umask(old);
-        if (r < 0 || listen(d->listen_fd, SOMAXCONN) < 0) {
-                r = negative_errno();
-                d->listen_fd = safe_close(d->listen_fd);
-                return r;
+        if (d->listen_fd < 0) { /* else socket activation gave it to us */
+                /* Owner only; the unit's SocketMode= or an operator opens it further. */
+                r = socket_listen_path(d->listen_path, SOMAXCONN, 0077, &d->listen_fd,
+                                       &d->listen_file, &d->listen_owner);
+                if (r < 0)
+                        return r;
         }
-watch:
         r = uv_poll_init(d->loop, &d->listen_poll, d->listen_fd);
         if (r < 0)
                 return r;
@@ -423,8 +477,8 @@ void intake_stop(struct daemon *d)
         }
         if (d->listen_fd >= 0) {
                 d->listen_fd = safe_close(d->listen_fd);
-                if (d->listen_path[0] != '@' && !d->listen_activated)
-                        (void)unlink(d->listen_path);
+                if (!d->listen_activated)
+                        (void)socket_unlink_if_ours(d->listen_path, &d->listen_file);
         }
         list_for_each_safe(pos, tmp, &d->conns)
                 conn_close(list_entry(pos, struct conn, link), LOG_DEBUG, NULL);

@@ -44,6 +44,7 @@ static void help(void)
                "                       a built-in default when it does not exist)\n"
                "  -l --listen PATH     handoff socket (default " DEFAULT_LISTEN ")\n"
                "     --control PATH    control socket path (default " DEFAULT_CONTROL ")\n"
+               "     --no-control      run without a control socket (scmpctl cannot reach it)\n"
                "  -f --foreground      stay in the foreground and log to stderr unless\n"
                "                       journald is reachable\n"
                "     --log-level L     err, warning, notice, info (default) or debug\n"
@@ -110,6 +111,14 @@ static int ensure_parent_dir(const char *path)
         return 0;
 }
 
+static const char *owner_name(pid_t pid, char *buf, size_t size)
+{
+        if (pid <= 0)
+                return "another process";
+        snprintf(buf, size, "pid %d", (int)pid);
+        return buf;
+}
+
 int main(int argc, char **argv)
 {
         enum {
@@ -119,6 +128,7 @@ int main(int argc, char **argv)
                 ARG_CHECK,
                 ARG_LOG_TARGET,
                 ARG_NO_SANDBOX,
+                ARG_NO_CONTROL,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -131,6 +141,7 @@ int main(int argc, char **argv)
                 { "check-config", no_argument, NULL, ARG_CHECK },
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "no-sandbox", no_argument, NULL, ARG_NO_SANDBOX },
+                { "no-control", no_argument, NULL, ARG_NO_CONTROL },
                 {},
         };
         struct daemon d = {
@@ -139,8 +150,10 @@ int main(int argc, char **argv)
                 .control_path = DEFAULT_CONTROL,
                 .listen_fd = -1,
         };
-        bool foreground = false, check = false, force_stderr = false, no_sandbox = false;
-        char workers[16], *err = NULL;
+        bool foreground = false, check = false, force_stderr = false, no_sandbox = false,
+             no_control = false;
+        char workers[16], who[32], *err = NULL;
+        pid_t control_owner = 0;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "hc:l:f", options, NULL)) >= 0) {
@@ -177,6 +190,9 @@ int main(int argc, char **argv)
                         break;
                 case ARG_NO_SANDBOX:
                         no_sandbox = true;
+                        break;
+                case ARG_NO_CONTROL:
+                        no_control = true;
                         break;
                 case ARG_LOG_TARGET:
                         if (strcmp(optarg, "stderr") == 0)
@@ -241,24 +257,44 @@ int main(int argc, char **argv)
                 log_error("cannot set up dispatch: %s", strerror(-r));
                 return EXIT_FAILURE;
         }
+        /* Both sockets are taken from no one: a path where another process (usually a running
+         * scmpd) accepts connections is an error, and this scmpd leaves it alone. */
         r = sd_take_listen_fd(&d);
         if (r < 0)
                 r = ensure_parent_dir(d.listen_path);
         if (r >= 0)
                 r = intake_start(&d);
+        if (r == -EADDRINUSE) {
+                log_error("handoff socket %s is in use by %s: another scmpd serves it; not "
+                          "taking it over",
+                          d.listen_path, owner_name(d.listen_owner, who, sizeof(who)));
+                return EXIT_FAILURE;
+        }
         if (r < 0) {
                 log_error("cannot listen on %s: %s", d.listen_path, strerror(-r));
                 return EXIT_FAILURE;
         }
-        /* Without the control socket scmpd still serves listeners. */
-        r = ensure_parent_dir(d.control_path);
-        if (r >= 0)
-                r = control_start(&d);
-        if (r == -EADDRINUSE) /* another scmpd serves it (tests, a second instance) */
-                log_notice("control socket %s is served by another process; this scmpd has none",
-                           d.control_path);
-        else if (r < 0)
-                log_error("control socket %s not available: %s", d.control_path, strerror(-r));
+        /* Without a control socket nobody can reload, inspect or stop scmpd by scmpctl, so
+         * failing to create it is fatal unless --no-control asked for none. */
+        r = 0;
+        if (!no_control) {
+                r = ensure_parent_dir(d.control_path);
+                if (r >= 0)
+                        r = control_start(&d, &control_owner);
+        }
+        if (r < 0) {
+                if (r == -EADDRINUSE)
+                        log_error("control socket %s is in use by %s: another scmpd serves it; "
+                                  "not taking it over (--no-control runs without one)",
+                                  d.control_path, owner_name(control_owner, who, sizeof(who)));
+                else
+                        log_error("cannot create the control socket %s: %s (--no-control runs "
+                                  "without one)",
+                                  d.control_path, strerror(-r));
+                if (!d.listen_activated)
+                        (void)socket_unlink_if_ours(d.listen_path, &d.listen_file);
+                return EXIT_FAILURE;
+        }
         /* Adopt the listeners and in-flight journal a previous run left in the fd
          * store (nothing without systemd). */
         (void)sd_adopt(&d);

@@ -29,6 +29,7 @@
 #define MAX_RULES 4096
 #define MAX_CHAIN 32
 #define MAX_LIST 1024
+#define BUILTIN_SOURCE "built-in default"
 
 static const char builtin_default[] =
         "{ \"default\": { \"errno\": \"ENOSYS\" }, \"policies\": [] }";
@@ -429,85 +430,9 @@ static int parse_rule(struct parse *p, json_t *v, const char *where, struct rule
         return 0;
 }
 
-static int parse_match(struct parse *p, json_t *v, const char *where, struct policy *pol)
-{
-        static const char *const keys[] = { "metadata", "container", "annotations", NULL };
-        json_t *ann, *x;
-        const char *key;
-        size_t i = 0;
-
-        if (!json_is_object(v))
-                return fail(p, "%s: \"match\" must be an object", where);
-        if (check_keys(p, v, where, keys) < 0)
-                return -EINVAL;
-        if ((x = json_object_get(v, "metadata")) &&
-            !(pol->match_metadata = dup_string(p, x, where)))
-                return -EINVAL;
-        if ((x = json_object_get(v, "container")) &&
-            !(pol->match_container = dup_string(p, x, where)))
-                return -EINVAL;
-        ann = json_object_get(v, "annotations");
-        if (!ann)
-                return 0;
-        if (!json_is_object(ann) || json_object_size(ann) > MAX_LIST)
-                return fail(p, "%s: \"annotations\" must be an object of globs", where);
-        pol->annotation_keys = calloc(json_object_size(ann) + 1, sizeof(char *));
-        pol->annotation_globs = calloc(json_object_size(ann) + 1, sizeof(char *));
-        if (!pol->annotation_keys || !pol->annotation_globs)
-                return fail(p, "out of memory");
-        json_object_foreach (ann, key, x) {
-                pol->annotation_keys[i] = strdup(key);
-                pol->annotation_globs[i] = dup_string(p, x, where);
-                pol->n_annotations = ++i;
-                if (!pol->annotation_keys[i - 1] || !pol->annotation_globs[i - 1])
-                        return fail(p, "out of memory");
-        }
-        return 0;
-}
-
-static int parse_policy(struct parse *p, json_t *v, size_t index, struct policy *pol)
-{
-        static const char *const keys[] = { "name", "match", "rules", "default", NULL };
-        char where[96];
-        json_t *rules, *x;
-        size_t i;
-
-        snprintf(where, sizeof(where), "policies[%zu]", index);
-        if (!json_is_object(v))
-                return fail(p, "%s: must be an object", where);
-        if (check_keys(p, v, where, keys) < 0)
-                return -EINVAL;
-        if ((x = json_object_get(v, "name")) && !(pol->name = dup_string(p, x, where)))
-                return -EINVAL;
-        if ((x = json_object_get(v, "match")) && parse_match(p, x, where, pol) < 0)
-                return -EINVAL;
-        if ((x = json_object_get(v, "default"))) {
-                if (parse_verdict(p, x, where, &pol->default_verdict) < 0)
-                        return -EINVAL;
-                pol->has_default = true;
-        }
-        rules = json_object_get(v, "rules");
-        if (!rules)
-                return 0;
-        if (!json_is_array(rules) || json_array_size(rules) > MAX_RULES)
-                return fail(p, "%s: \"rules\" must be an array", where);
-        pol->rules = calloc(json_array_size(rules) + 1, sizeof(*pol->rules));
-        if (!pol->rules)
-                return fail(p, "out of memory");
-        json_array_foreach (rules, i, x) {
-                char w[128];
-
-                snprintf(w, sizeof(w), "%s.rules[%zu]", where, i);
-                pol->n_rules = i + 1;
-                if (parse_rule(p, x, w, &pol->rules[i]) < 0)
-                        return -EINVAL;
-        }
-        return 0;
-}
-
-/* For intake.c: "handoff": {"uids": [0, "alice"], "groups": ["scmpd", 1000]}, names
- * resolved now, so that a name that does not exist is an error here and never a surprise at
- * accept time. Root may always hand over. */
+/* Users or groups by name or id, for intake.c's "handoff": {"uids": [0, "alice"], "groups":
+ * ["scmpd", 1000]} (root may always hand over) and for "match": {"peer": ...}. Names are resolved
+ * now, so that a name that does not exist is an error here and never a surprise at accept time. */
 static int parse_ids(struct parse *p, json_t *v, bool user, const char *where, size_t *ret_n,
                      unsigned **ret_ids)
 {
@@ -544,6 +469,155 @@ static int parse_ids(struct parse *p, json_t *v, bool user, const char *where, s
                         return fail(p, "%s: entries must be names or ids in 0..4294967294", where);
                 (*ret_ids)[i] = (unsigned)id;
                 *ret_n = i + 1;
+        }
+        return 0;
+}
+
+/* "peer": {"uids": [...], "groups": [...], "root": bool}: attested by SO_PEERCRED at accept. */
+static int parse_match_peer(struct parse *p, json_t *v, const char *where, struct policy *pol)
+{
+        static const char *const keys[] = { "uids", "groups", "root", NULL };
+        json_t *x;
+
+        if (!json_is_object(v) || check_keys(p, v, where, keys) < 0)
+                return fail(p, "%s: \"peer\" must be an object with \"uids\", \"groups\", \"root\"",
+                            where);
+        if ((x = json_object_get(v, "uids")) &&
+            parse_ids(p, x, true, where, &pol->n_peer_uids, &pol->peer_uids) < 0)
+                return -EINVAL;
+        if ((x = json_object_get(v, "groups")) &&
+            parse_ids(p, x, false, where, &pol->n_peer_gids, &pol->peer_gids) < 0)
+                return -EINVAL;
+        if ((x = json_object_get(v, "uids")) && json_array_size(x) == 0)
+                return fail(p, "%s: peer \"uids\" must not be empty", where);
+        if ((x = json_object_get(v, "groups")) && json_array_size(x) == 0)
+                return fail(p, "%s: peer \"groups\" must not be empty", where);
+        if ((x = json_object_get(v, "root"))) {
+                if (!json_is_boolean(x))
+                        return fail(p, "%s: peer \"root\" must be true or false", where);
+                pol->peer_root = json_is_true(x);
+        }
+        return 0;
+}
+
+/* "target": {"user_namespace": "initial"|"other", "user_namespace_owner": [...],
+ * "host_mount_namespace": bool, "cgroup": glob}: read by scmpd from /proc for each notification. */
+static int parse_match_target(struct parse *p, json_t *v, const char *where, struct policy *pol)
+{
+        static const char *const keys[] = { "user_namespace", "user_namespace_owner",
+                                            "host_mount_namespace", "cgroup", NULL };
+        json_t *x;
+
+        if (!json_is_object(v) || check_keys(p, v, where, keys) < 0)
+                return fail(p, "%s: \"target\" must be an object", where);
+        pol->match_target = true;
+        if ((x = json_object_get(v, "user_namespace"))) {
+                const char *u = json_string_value(x);
+
+                if (u && strcmp(u, "initial") == 0)
+                        pol->target_userns = 0;
+                else if (u && strcmp(u, "other") == 0)
+                        pol->target_userns = 1;
+                else
+                        return fail(p, "%s: \"user_namespace\" is \"initial\" or \"other\"", where);
+        }
+        if ((x = json_object_get(v, "user_namespace_owner"))) {
+                if (parse_ids(p, x, true, where, &pol->n_userns_owners, &pol->userns_owners) < 0)
+                        return -EINVAL;
+                if (pol->n_userns_owners == 0)
+                        return fail(p, "%s: \"user_namespace_owner\" must not be empty", where);
+        }
+        if ((x = json_object_get(v, "host_mount_namespace"))) {
+                if (!json_is_boolean(x))
+                        return fail(p, "%s: \"host_mount_namespace\" must be true or false", where);
+                pol->target_host_mntns = json_is_true(x);
+        }
+        if ((x = json_object_get(v, "cgroup")) && !(pol->target_cgroup = dup_string(p, x, where)))
+                return -EINVAL;
+        return 0;
+}
+
+static int parse_match(struct parse *p, json_t *v, const char *where, struct policy *pol)
+{
+        static const char *const keys[] = { "metadata", "container", "annotations",
+                                            "peer",     "target",    NULL };
+        json_t *ann, *x;
+        const char *key;
+        size_t i = 0;
+
+        if (!json_is_object(v))
+                return fail(p, "%s: \"match\" must be an object", where);
+        if (check_keys(p, v, where, keys) < 0)
+                return -EINVAL;
+        if ((x = json_object_get(v, "peer")) && parse_match_peer(p, x, where, pol) < 0)
+                return -EINVAL;
+        if ((x = json_object_get(v, "target")) && parse_match_target(p, x, where, pol) < 0)
+                return -EINVAL;
+        if ((x = json_object_get(v, "metadata")) &&
+            !(pol->match_metadata = dup_string(p, x, where)))
+                return -EINVAL;
+        if ((x = json_object_get(v, "container")) &&
+            !(pol->match_container = dup_string(p, x, where)))
+                return -EINVAL;
+        ann = json_object_get(v, "annotations");
+        if (!ann)
+                return 0;
+        if (!json_is_object(ann) || json_object_size(ann) > MAX_LIST)
+                return fail(p, "%s: \"annotations\" must be an object of globs", where);
+        pol->annotation_keys = calloc(json_object_size(ann) + 1, sizeof(char *));
+        pol->annotation_globs = calloc(json_object_size(ann) + 1, sizeof(char *));
+        if (!pol->annotation_keys || !pol->annotation_globs)
+                return fail(p, "out of memory");
+        json_object_foreach (ann, key, x) {
+                pol->annotation_keys[i] = strdup(key);
+                pol->annotation_globs[i] = dup_string(p, x, where);
+                pol->n_annotations = ++i;
+                if (!pol->annotation_keys[i - 1] || !pol->annotation_globs[i - 1])
+                        return fail(p, "out of memory");
+        }
+        return 0;
+}
+
+static int parse_policy(struct parse *p, json_t *v, size_t index, struct policy *pol)
+{
+        static const char *const keys[] = { "name", "match", "rules", "default", NULL };
+        char where[96];
+        json_t *rules, *x;
+        size_t i;
+
+        snprintf(where, sizeof(where), "policies[%zu]", index);
+        pol->peer_root = pol->target_userns = pol->target_host_mntns = -1;
+        if (!json_is_object(v))
+                return fail(p, "%s: must be an object", where);
+        if (check_keys(p, v, where, keys) < 0)
+                return -EINVAL;
+        if ((x = json_object_get(v, "name")) && !(pol->name = dup_string(p, x, where)))
+                return -EINVAL;
+        if ((x = json_object_get(v, "match")) && parse_match(p, x, where, pol) < 0)
+                return -EINVAL;
+        if ((x = json_object_get(v, "default"))) {
+                if (parse_verdict(p, x, where, &pol->default_verdict) < 0)
+                        return -EINVAL;
+                pol->has_default = true;
+        }
+        rules = json_object_get(v, "rules");
+        if (!rules)
+                return 0;
+        if (!json_is_array(rules) || json_array_size(rules) > MAX_RULES)
+                return fail(p, "%s: \"rules\" must be an array", where);
+        pol->rules = calloc(json_array_size(rules) + 1, sizeof(*pol->rules));
+        if (!pol->rules)
+                return fail(p, "out of memory");
+        json_array_foreach (rules, i, x) {
+                char w[128];
+
+                snprintf(w, sizeof(w), "%s.rules[%zu]", where, i);
+                pol->n_rules = i + 1;
+                if (parse_rule(p, x, w, &pol->rules[i]) < 0)
+                        return -EINVAL;
+                for (size_t j = 0; j < pol->rules[i].n_chain; j++)
+                        if (pol->rules[i].chain[j]->ops->flags & SCMPD_HANDLER_LENDS_PRIVILEGE)
+                                pol->lends_privilege = true;
         }
         return 0;
 }
@@ -654,6 +728,10 @@ static void config_free(struct config *c)
                 free(pol->match_container);
                 free_strv(pol->annotation_keys, pol->n_annotations);
                 free_strv(pol->annotation_globs, pol->n_annotations);
+                free(pol->peer_uids);
+                free(pol->peer_gids);
+                free(pol->userns_owners);
+                free(pol->target_cgroup);
                 for (size_t j = 0; j < pol->n_rules; j++) {
                         struct rule *r = &pol->rules[j];
 
@@ -758,7 +836,7 @@ int config_load(const char *path, bool required, struct config **ret_config, cha
                 int r = negative_errno();
 
                 if (r == -ENOENT && !required)
-                        return config_load_string(builtin_default, "built-in default", ret_config,
+                        return config_load_string(builtin_default, BUILTIN_SOURCE, ret_config,
                                                   ret_error);
                 if (asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0)
                         *ret_error = NULL;
@@ -789,21 +867,78 @@ static bool glob_match(const char *glob, const char *s)
         return s && fnmatch(glob, s, 0) == 0;
 }
 
-const struct policy *config_match_listener(const struct config *c,
-                                           const struct scmpd_handoff_state *origin)
+static bool id_listed(const unsigned *ids, size_t n, unsigned id)
 {
+        for (size_t i = 0; i < n; i++)
+                if (ids[i] == id)
+                        return true;
+        return false;
+}
+
+/* "peer": the kernel's word on who handed the listener over. A policy whose chain lends
+ * privileges is for root peers only, unless it names the peers it is for. */
+static bool peer_matches(const struct policy *pol, const struct peer_facts *peer)
+{
+        bool named = pol->n_peer_uids > 0 || pol->n_peer_gids > 0;
+
+        if (pol->lends_privilege && !named && !peer_is_root(peer))
+                return false;
+        if (pol->peer_root >= 0 && peer_is_root(peer) != (pol->peer_root == 1))
+                return false;
+        if (!named)
+                return true;
+        if (!peer->known)
+                return false;
+        if (id_listed(pol->peer_uids, pol->n_peer_uids, peer->uid) ||
+            id_listed(pol->peer_gids, pol->n_peer_gids, peer->gid))
+                return true;
+        for (size_t i = 0; i < peer->n_groups; i++)
+                if (id_listed(pol->peer_gids, pol->n_peer_gids, peer->groups[i]))
+                        return true;
+        return false;
+}
+
+static bool target_matches(const struct policy *pol, const struct target_facts *t)
+{
+        if (!t->known)
+                return false;
+        if (pol->target_userns >= 0 && t->initial_userns != (pol->target_userns == 0))
+                return false;
+        if (pol->n_userns_owners > 0 &&
+            !id_listed(pol->userns_owners, pol->n_userns_owners, t->userns_owner))
+                return false;
+        if (pol->target_host_mntns >= 0 && t->host_mntns != (pol->target_host_mntns == 1))
+                return false;
+        if (pol->target_cgroup && !glob_match(pol->target_cgroup, t->cgroup))
+                return false;
+        return true;
+}
+
+const struct policy *config_match_listener(const struct config *c,
+                                           const struct scmpd_handoff_state *origin,
+                                           const struct peer_facts *peer,
+                                           const struct target_facts *target, bool *ret_need_target)
+{
+        *ret_need_target = false;
         for (size_t i = 0; i < c->n_policies; i++) {
                 const struct policy *pol = &c->policies[i];
-                bool ok = true;
+                bool ok = peer_matches(pol, peer);
 
-                if (pol->match_metadata && !glob_match(pol->match_metadata, origin->metadata))
+                if (ok && pol->match_metadata && !glob_match(pol->match_metadata, origin->metadata))
                         ok = false;
-                if (pol->match_container && !glob_match(pol->match_container, origin->id))
+                if (ok && pol->match_container && !glob_match(pol->match_container, origin->id))
                         ok = false;
                 for (size_t j = 0; ok && j < pol->n_annotations; j++)
                         ok = glob_match(
                                 pol->annotation_globs[j],
                                 scmpd_handoff_state_annotation(origin, pol->annotation_keys[j]));
+                if (ok && pol->match_target) {
+                        if (!target) {
+                                *ret_need_target = true;
+                                return NULL;
+                        }
+                        ok = target_matches(pol, target);
+                }
                 if (ok)
                         return pol;
         }
@@ -872,7 +1007,12 @@ void daemon_reload(struct daemon *d)
         char *err = NULL;
         int r;
 
-        r = config_load(d->config_path, d->config_required, &c, &err);
+        /* A policy file that disappears is refused like an invalid one: falling back to the
+         * built-in default would change every container's policy without a word. The built-in
+         * default applies only while there never was a file. */
+        r = config_load(d->config_path,
+                        d->config_required || strcmp(d->config->source, BUILTIN_SOURCE) != 0, &c,
+                        &err);
         if (r < 0) {
                 log_error("reload refused, the previous policy stays in force: %s",
                           err ? err : strerror(-r));

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "daemon.h"
+#include "target.h"
 
 struct handler_instance {
         const struct scmpd_handler_ops *ops;
@@ -59,11 +60,27 @@ struct rule {
 
 struct policy {
         char *name;
+        /* Claimed: written by whoever connects to the handoff socket. */
         char *match_metadata;  /* glob, or NULL */
         char *match_container; /* glob on state.id, or NULL */
         size_t n_annotations;
         char **annotation_keys;
         char **annotation_globs;
+        /* Attested by the kernel about the peer (SO_PEERCRED): "match": {"peer": ...}. */
+        size_t n_peer_uids, n_peer_gids;
+        uid_t *peer_uids;
+        gid_t *peer_gids;
+        int peer_root; /* -1: either; 0: only non-root peers; 1: only root */
+        /* Attested about the target thread (target.c): "match": {"target": ...}. */
+        bool match_target;
+        int target_userns;     /* -1: either; 0: the initial one; 1: another */
+        int target_host_mntns; /* -1: either; 0: not the host's; 1: the host's */
+        size_t n_userns_owners;
+        uid_t *userns_owners;
+        char *target_cgroup; /* glob, or NULL */
+        /* A chain entry lends privileges (SCMPD_HANDLER_LENDS_PRIVILEGE): only root peers may
+         * select the policy unless it names peers (peer uids or groups). */
+        bool lends_privilege;
         size_t n_rules;
         struct rule *rules;
         bool has_default;
@@ -104,9 +121,17 @@ int config_load_string(const char *text, const char *source, struct config **ret
 struct config *config_ref(struct config *c);
 struct config *config_unref(struct config *c);
 
-/* The first policy whose match applies to this listener's origin, or NULL. */
+/*
+ * The first policy whose match applies to this listener, or NULL. `origin` is what the peer
+ * claimed, `peer` what the kernel said about it. Target conditions are evaluated only when
+ * `target` is non-NULL; when the first candidate would need them and they are absent, returns
+ * NULL with *ret_need_target = true (the caller reads them for each notification and asks again).
+ */
 const struct policy *config_match_listener(const struct config *c,
-                                           const struct scmpd_handoff_state *origin);
+                                           const struct scmpd_handoff_state *origin,
+                                           const struct peer_facts *peer,
+                                           const struct target_facts *target,
+                                           bool *ret_need_target);
 
 /*
  * The first rule of `p` that claims the notification. String conditions are evaluated only when

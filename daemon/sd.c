@@ -251,6 +251,10 @@ static int origin_to_json(const struct session *s, char **ret)
         r |= json_object_set(o, "state", state) < 0;
         r |= json_object_set_new(o, "scmpdSerial", json_integer((json_int_t)s->serial)) < 0;
         r |= json_object_set_new(o, "scmpdCreatedNs", json_integer((json_int_t)s->created_ns)) < 0;
+        if (s->peer.known) { /* the attested peer, for policy matching after a restart */
+                r |= json_object_set_new(o, "scmpdPeerUid", json_integer(s->peer.uid)) < 0;
+                r |= json_object_set_new(o, "scmpdPeerGid", json_integer(s->peer.gid)) < 0;
+        }
         if (r != 0)
                 return -EINVAL;
         *ret = json_dumps(o, JSON_COMPACT);
@@ -367,7 +371,7 @@ static uint64_t parse_serial(const char *name, char kind)
 
 /* Read and parse an m-<serial> memfd (borrowed). */
 static int read_origin(int fd, uint64_t serial, struct scmpd_handoff_state **ret_origin,
-                       uint64_t *ret_created_ns)
+                       uint64_t *ret_created_ns, struct peer_facts *ret_peer)
 {
         _cleanup_free_ char *buf = NULL;
         struct scmpd_handoff_state *st = NULL;
@@ -402,6 +406,18 @@ static int read_origin(int fd, uint64_t serial, struct scmpd_handoff_state **ret
         *ret_created_ns = json_is_integer(v) && json_integer_value(v) > 0
                                   ? (uint64_t)json_integer_value(v)
                                   : 0;
+        /* The store is written by scmpd itself (memfds only it holds), so these are the peer
+         * facts recorded at accept; without them the peer counts as unprivileged. */
+        *ret_peer = PEER_FACTS_UNKNOWN;
+        v = json_object_get(o, "scmpdPeerUid");
+        if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+            json_integer_value(v) < 0xffffffffLL) {
+                json_t *g = json_object_get(o, "scmpdPeerGid");
+
+                ret_peer->known = true;
+                ret_peer->uid = (uid_t)json_integer_value(v);
+                ret_peer->gid = json_is_integer(g) ? (gid_t)json_integer_value(g) : (gid_t)-1;
+        }
         *ret_origin = st;
         return 0;
 }
@@ -428,6 +444,7 @@ static void refuse(struct sd *sd, struct stored_fd *e, const char *why)
 static void adopt_listener(struct sd *sd, struct daemon *d, struct stored_fd *e, uint64_t serial)
 {
         struct scmpd_handoff_state *origin = NULL;
+        struct peer_facts peer = PEER_FACTS_UNKNOWN;
         struct session *s = NULL;
         struct stored_fd *m;
         char mname[FDNAME_MAX];
@@ -441,7 +458,7 @@ static void adopt_listener(struct sd *sd, struct daemon *d, struct stored_fd *e,
                 refuse(sd, e, "its identity (m-) is not in the store");
                 return;
         }
-        r = read_origin(m->fd, serial, &origin, &created);
+        r = read_origin(m->fd, serial, &origin, &created, &peer);
         m->fd = safe_close(m->fd); /* the store keeps its own copy */
         m->adopted = r >= 0;
         if (r < 0) {
@@ -458,7 +475,7 @@ static void adopt_listener(struct sd *sd, struct daemon *d, struct stored_fd *e,
         fd = e->fd;
         e->fd = -1;
         sd->adopting = true;
-        r = session_new(d, fd, origin, serial, &s); /* consumes fd and origin */
+        r = session_new(d, fd, origin, &peer, serial, &s); /* consumes fd, origin and peer */
         sd->adopting = false;
         if (r < 0) {
                 log_error("cannot adopt %s: %s; its targets now get ENOSYS", e->name, strerror(-r));

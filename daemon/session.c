@@ -103,9 +103,16 @@ static void set_events(struct session *s, unsigned events)
         uv_poll_start(&s->poll, (int)events, session_on_poll);
 }
 
+void peer_facts_done(struct peer_facts *p)
+{
+        free(p->groups);
+        *p = PEER_FACTS_UNKNOWN;
+}
+
 static void session_free(struct session *s)
 {
         safe_close(s->fd);
+        peer_facts_done(&s->peer);
         scmpd_handoff_state_free(s->origin);
         config_unref(s->config);
         scmpd_notify_free(s->req, NULL);
@@ -342,8 +349,8 @@ void session_loop_done(struct daemon *d)
                 uv_close((uv_handle_t *)&d->drain_check, NULL);
 }
 
-int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin, uint64_t serial,
-                struct session **ret_session)
+int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
+                struct peer_facts *peer, uint64_t serial, struct session **ret_session)
 {
         struct session *s;
         int r;
@@ -351,6 +358,7 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin, ui
         if (d->n_sessions >= d->config->limits.listeners) {
                 safe_close(fd);
                 scmpd_handoff_state_free(origin);
+                peer_facts_done(peer);
                 return -EMFILE;
         }
         s = calloc(1, sizeof(*s));
@@ -358,11 +366,14 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin, ui
                 free(s);
                 safe_close(fd);
                 scmpd_handoff_state_free(origin);
+                peer_facts_done(peer);
                 return -ENOMEM;
         }
         s->d = d;
         s->fd = fd;
         s->origin = origin;
+        s->peer = *peer;
+        *peer = PEER_FACTS_UNKNOWN;
         s->refs = 1;
         if (serial == 0)
                 serial = ++d->next_session_id;
@@ -372,7 +383,7 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin, ui
         s->created_ns = now_ns();
         list_init(&s->notifs);
         s->config = config_ref(d->config);
-        s->policy = config_match_listener(s->config, origin);
+        s->policy = config_match_listener(s->config, origin, &s->peer, NULL, &s->match_per_target);
         wake_mode_apply(s, true);
         r = uv_poll_init(d->loop, &s->poll, fd);
         if (r < 0) {
@@ -384,9 +395,12 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin, ui
         d->n_sessions++;
         set_events(s, UV_READABLE | UV_DISCONNECT);
         daemon_session_added(d, s);
-        log_session(LOG_INFO, s, "serving listener of pid %d (%s), policy %s", (int)origin->pid,
+        log_session(LOG_INFO, s, "peer uid %d: serving listener of pid %d (%s), policy %s",
+                    s->peer.known ? (int)s->peer.uid : -1, (int)origin->pid,
                     origin->status ? origin->status : "?",
-                    s->policy ? (s->policy->name ? s->policy->name : "(unnamed)") : "(default)");
+                    s->match_per_target ? "(per target)"
+                    : s->policy         ? (s->policy->name ? s->policy->name : "(unnamed)")
+                                        : "(default)");
         if (ret_session)
                 *ret_session = s;
         return 0;

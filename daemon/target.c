@@ -12,6 +12,8 @@
  *
  * target_open() applies the same steps to the whole thread (its /proc directory, root, cwd,
  * namespaces, a pidfd and its credentials) for the handlers that act as it through helper.c.
+ * Facts for policy matching (target_read_facts()) follow them too: /proc/<tid> and its ns and
+ * cgroup files are opened, validated, read, and validated again before anything is decided.
  *
  * Reads from /proc/<tid>/mem can block (the target's memory may be backed by a slow file or
  * userfaultfd), so target_copy_strings() runs on a worker thread, never on the loop.
@@ -22,9 +24,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/nsfs.h>
 
 #include "target.h"
 #include "util.h"
@@ -396,4 +401,87 @@ int target_getfd(const struct target *t, int target_fd)
         if (scmpd_notify_id_valid(t->listener_fd, t->id) < 0)
                 return -ENOENT;
         return steal_fd(&fd);
+}
+
+/* ---- facts for policy matching ---- */
+
+void target_facts_done(struct target_facts *f)
+{
+        free(f->cgroup);
+        *f = (struct target_facts){};
+}
+
+/* The "0::<path>" line of a /proc/<tid>/cgroup file (cgroup v2), or NULL. */
+static char *cgroup_v2_path(int fd)
+{
+        char buf[8192];
+        size_t have = 0;
+        char *line;
+
+        while (have < sizeof(buf) - 1) {
+                ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                have += (size_t)n;
+        }
+        buf[have] = 0;
+        for (line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                if (strncmp(line, "0::", 3) == 0) {
+                        size_t len = strcspn(line + 3, "\n");
+
+                        return strndup(line + 3, len);
+                }
+        }
+        return NULL;
+}
+
+int target_read_facts(int listener_fd, const struct seccomp_notif *req, struct target_facts *ret)
+{
+        _cleanup_close_ int dir = -1, userns = -1, mntns = -1, cgroup = -1;
+        struct target_facts f = {};
+        char path[64];
+        uid_t owner;
+        int r;
+
+        *ret = (struct target_facts){};
+        if (req->pid == 0)
+                return -ESRCH;
+        snprintf(path, sizeof(path), "/proc/%u", req->pid);
+        dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir >= 0) {
+                userns = openat(dir, "ns/user", O_RDONLY | O_CLOEXEC);
+                mntns = openat(dir, "ns/mnt", O_RDONLY | O_CLOEXEC);
+                cgroup = openat(dir, "cgroup", O_RDONLY | O_CLOEXEC);
+        }
+        if (dir < 0 || userns < 0 || mntns < 0 || cgroup < 0) {
+                r = errno > 0 ? -errno : -EIO;
+                if (scmpd_notify_id_valid(listener_fd, req->id) == -ENOENT)
+                        return -ENOENT;
+                return r;
+        }
+        /* Step 2: the fds name the trapped thread's namespaces and cgroup file. */
+        r = scmpd_notify_id_valid(listener_fd, req->id);
+        if (r < 0)
+                return r;
+        /* "Initial": PID 1's, or scmpd's own (where PID 1's cannot be read, scmpd's is the
+         * outermost one it can see; a target there has its capabilities over scmpd's world). */
+        f.initial_userns =
+                same_ns(userns, "/proc/1/ns/user") || same_ns(userns, "/proc/self/ns/user");
+        if (ioctl(userns, NS_GET_OWNER_UID, &owner) < 0)
+                return negative_errno();
+        f.userns_owner = owner;
+        f.host_mntns = same_ns(mntns, "/proc/1/ns/mnt") || same_ns(mntns, "/proc/self/ns/mnt");
+        f.cgroup = cgroup_v2_path(cgroup);
+        /* Step 4: the cgroup file was read while the thread could still move; validate again. */
+        r = scmpd_notify_id_valid(listener_fd, req->id);
+        if (r < 0) {
+                target_facts_done(&f);
+                return r;
+        }
+        f.known = true;
+        *ret = f;
+        return 0;
 }

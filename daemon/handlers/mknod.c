@@ -225,6 +225,13 @@ static void mknod_handle(void *state, const struct scmpd_notification *n,
                     strerror(-r));
                 return;
         }
+        if (!t.own_mntns) {
+                /* Its device node would appear on the host's own file systems. */
+                say(p, LOG_NOTICE,
+                    "tid %d shares the host's or scmpd's mount namespace; %s refused", (int)n->tid,
+                    n->syscall);
+                goto out;
+        }
         if (at && req.path[0] != '/' && (int)n->args[0] != AT_FDCWD) {
                 /* Its dirfd, copied from its fd table while the notification is pending. */
                 dirfd = target_getfd(&t, (int)n->args[0]);
@@ -238,6 +245,11 @@ static void mknod_handle(void *state, const struct scmpd_notification *n,
                 req.dirfd_copy = dirfd;
         }
         r = helper_run(&t, &req, &err);
+        if (r == HELPER_HOST_NS) {
+                say(p, LOG_NOTICE, "tid %d: %s in the host's mount namespace; refused", (int)n->tid,
+                    n->syscall);
+                goto out;
+        }
         if (r == HELPER_REFUSED) {
                 say(p, LOG_INFO, "tid %d: %s: the path crosses a magic link; refused", (int)n->tid,
                     n->syscall);
@@ -256,7 +268,7 @@ out:
 
 const struct scmpd_handler_ops mknod_handler_ops = {
         .abi_version = SCMPD_HANDLER_ABI_VERSION,
-        .flags = SCMPD_HANDLER_BLOCKING,
+        .flags = SCMPD_HANDLER_BLOCKING | SCMPD_HANDLER_LENDS_PRIVILEGE,
         .name = "mknod",
         .start = mknod_start,
         .stop = mknod_stop,

@@ -539,9 +539,10 @@ static void mount_handle(void *state, const struct scmpd_notification *n,
                     (int)n->tid, n->syscall, req.target);
                 goto out;
         }
-        if (r == HELPER_REFUSED) {
-                say(p, LOG_INFO, "tid %d: %s: a path crosses a symlink; refused", (int)n->tid,
-                    n->syscall);
+        if (r == HELPER_REFUSED || r == HELPER_HOST_NS) {
+                say(p, LOG_INFO, "tid %d: %s: %s; refused", (int)n->tid, n->syscall,
+                    r == HELPER_REFUSED ? "a path crosses a symlink"
+                                        : "the host's mount namespace");
                 goto out;
         }
         if (r < 0) {
@@ -557,7 +558,7 @@ out:
 
 const struct scmpd_handler_ops mount_handler_ops = {
         .abi_version = SCMPD_HANDLER_ABI_VERSION,
-        .flags = SCMPD_HANDLER_BLOCKING,
+        .flags = SCMPD_HANDLER_BLOCKING | SCMPD_HANDLER_LENDS_PRIVILEGE,
         .name = "mount",
         .start = mount_start,
         .stop = mount_stop,

@@ -79,8 +79,13 @@ static void exercise(const struct config *c)
 
         if (!c->source)
                 abort();
-        (void)config_match_listener(c, &origin);
-        (void)config_match_listener(c, &bare);
+        struct peer_facts peer = { .known = true, .uid = 1000, .gid = 1000 };
+        char cgroup[] = "/a/b";
+        struct target_facts target = { .known = true, .cgroup = cgroup };
+        bool need_target;
+
+        (void)config_match_listener(c, &origin, &peer, NULL, &need_target);
+        (void)config_match_listener(c, &bare, &peer, &target, &need_target);
         (void)config_default_verdict(c, NULL);
         for (size_t i = 0; i < c->n_policies; i++) {
                 const struct policy *p = &c->policies[i];

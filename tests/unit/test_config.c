@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "errno_name.h"
 #include "policy.h"
@@ -134,22 +135,144 @@ static const char policy_text[] =
         "  ]}"
         "]}";
 
+static const struct peer_facts root_peer = { .known = true, .uid = 0, .gid = 0 };
+
+static const struct policy *match(const struct config *c, const struct scmpd_handoff_state *o)
+{
+        bool need;
+
+        return config_match_listener(c, o, &root_peer, NULL, &need);
+}
+
+/* Attested keys: the peer's credentials and the target's namespaces and cgroup; and the default
+ * that keeps privilege-lending handlers from non-root peers. */
+static const char attested_text[] =
+        "{\"policies\": ["
+        " {\"name\": \"lend\", \"match\": {\"metadata\": \"m\"},"
+        "  \"rules\": [{\"syscalls\": [\"mknod\"], \"chain\": [\"mknod\"]}]},"
+        " {\"name\": \"lend-named\", \"match\": {\"metadata\": \"n\", \"peer\": {\"uids\": "
+        "[1000]}},"
+        "  \"rules\": [{\"syscalls\": [\"mknod\"], \"chain\": [\"mknod\"]}]},"
+        " {\"name\": \"nonroot\", \"match\": {\"metadata\": \"r\", \"peer\": {\"root\": false}}},"
+        " {\"name\": \"grp\", \"match\": {\"metadata\": \"g\", \"peer\": {\"groups\": [77]}}},"
+        " {\"name\": \"tgt\", \"match\": {\"metadata\": \"t\", \"target\": {\"user_namespace\": "
+        "\"other\", \"host_mount_namespace\": false, \"cgroup\": \"/ctr/*\","
+        "  \"user_namespace_owner\": [0]}}},"
+        " {\"name\": \"any\"}"
+        "]}";
+
+static void test_attested_matching(void **state)
+{
+        struct config *c = load_ok(attested_text);
+        gid_t groups[] = { 5, 77 };
+        struct peer_facts user = { .known = true, .uid = 1000, .gid = 1000 },
+                          other = { .known = true, .uid = 1001, .gid = 1001 },
+                          unknown = PEER_FACTS_UNKNOWN,
+                          member = { .known = true,
+                                     .uid = 1002,
+                                     .gid = 1002,
+                                     .n_groups = 2,
+                                     .groups = groups };
+        char ctr[] = "/ctr/a", sys[] = "/system.slice/x";
+        struct target_facts ok = { .known = true, .userns_owner = 0, .cgroup = ctr }, host = ok,
+                            init = ok, cg = ok, unread = {};
+        struct scmpd_handoff_state *o;
+        bool need;
+
+        host.host_mntns = true;
+        init.initial_userns = true;
+        cg.cgroup = sys;
+        /* A chain that lends privileges is for root, unless the policy names its peers. */
+        o = origin("c", "m", NULL, NULL);
+        assert_string_equal(config_match_listener(c, o, &root_peer, NULL, &need)->name, "lend");
+        assert_string_equal(config_match_listener(c, o, &user, NULL, &need)->name, "any");
+        assert_string_equal(config_match_listener(c, o, &unknown, NULL, &need)->name, "any");
+        scmpd_handoff_state_free(o);
+        o = origin("c", "n", NULL, NULL);
+        assert_string_equal(config_match_listener(c, o, &user, NULL, &need)->name, "lend-named");
+        assert_string_equal(config_match_listener(c, o, &other, NULL, &need)->name, "any");
+        assert_string_equal(config_match_listener(c, o, &root_peer, NULL, &need)->name, "any");
+        scmpd_handoff_state_free(o);
+        o = origin("c", "r", NULL, NULL);
+        assert_string_equal(config_match_listener(c, o, &user, NULL, &need)->name, "nonroot");
+        assert_string_equal(config_match_listener(c, o, &root_peer, NULL, &need)->name, "any");
+        scmpd_handoff_state_free(o);
+        o = origin("c", "g", NULL, NULL);
+        assert_string_equal(config_match_listener(c, o, &member, NULL, &need)->name, "grp");
+        assert_string_equal(config_match_listener(c, o, &user, NULL, &need)->name, "any");
+        scmpd_handoff_state_free(o);
+        /* Target facts: asked for when needed, every condition must hold, unread fails. */
+        o = origin("c", "t", NULL, NULL);
+        assert_null(config_match_listener(c, o, &user, NULL, &need));
+        assert_true(need);
+        assert_string_equal(config_match_listener(c, o, &user, &ok, &need)->name, "tgt");
+        assert_false(need);
+        assert_string_equal(config_match_listener(c, o, &user, &host, &need)->name, "any");
+        assert_string_equal(config_match_listener(c, o, &user, &init, &need)->name, "any");
+        assert_string_equal(config_match_listener(c, o, &user, &cg, &need)->name, "any");
+        assert_string_equal(config_match_listener(c, o, &user, &unread, &need)->name, "any");
+        ok.userns_owner = 1000;
+        assert_string_equal(config_match_listener(c, o, &user, &ok, &need)->name, "any");
+        scmpd_handoff_state_free(o);
+        config_unref(c);
+}
+
+/* Issue 18, finding 5: the default policy file (no --config) removed, a reload must be refused
+ * and keep the policy in force, as it is with --config. It used to switch to the built-in
+ * default. */
+static void test_reload_file_removed(void **state)
+{
+        char path[] = "/tmp/scmpd-test-config.XXXXXX";
+        struct daemon d = { .config_path = path, .config_required = false };
+        struct config *before;
+        char *err = NULL;
+        FILE *f;
+        int fd;
+
+        daemon_init(&d); /* daemon_reload() tells the (here no) observers */
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        f = fdopen(fd, "w");
+        assert_non_null(f);
+        fputs("{\"policies\": [{\"name\": \"kept\"}]}", f);
+        fclose(f);
+        assert_int_equal(config_load(path, false, &d.config, &err), 0);
+        before = d.config;
+        /* While the file is there, a reload takes it. */
+        daemon_reload(&d);
+        assert_string_equal(d.config->source, path);
+        assert_ptr_not_equal(d.config, before);
+        before = d.config;
+        assert_int_equal(unlink(path), 0);
+        daemon_reload(&d);
+        assert_ptr_equal(d.config, before);
+        assert_string_equal(d.config->source, path);
+        assert_int_equal(d.config->n_policies, 1);
+        config_unref(d.config);
+        /* Never a file: the built-in default, and still after a reload. */
+        assert_int_equal(config_load(path, false, &d.config, &err), 0);
+        assert_string_equal(d.config->source, "built-in default");
+        daemon_reload(&d);
+        assert_string_equal(d.config->source, "built-in default");
+        config_unref(d.config);
+}
+
 static void test_listener_matching(void **state)
 {
         struct config *c = load_ok(policy_text);
         struct scmpd_handoff_state *o;
 
         o = origin("c1", "web-1", NULL, NULL);
-        assert_string_equal(config_match_listener(c, o)->name, "a");
+        assert_string_equal(match(c, o)->name, "a");
         scmpd_handoff_state_free(o);
         o = origin("c12", "web-1", NULL, NULL); /* c? does not match c12 */
-        assert_null(config_match_listener(c, o));
+        assert_null(match(c, o));
         scmpd_handoff_state_free(o);
         o = origin("x", NULL, "team", "blue");
-        assert_string_equal(config_match_listener(c, o)->name, "b");
+        assert_string_equal(match(c, o)->name, "b");
         scmpd_handoff_state_free(o);
         o = origin("x", NULL, "team", "red");
-        assert_null(config_match_listener(c, o));
+        assert_null(match(c, o));
         scmpd_handoff_state_free(o);
         config_unref(c);
 }
@@ -223,6 +346,8 @@ int main(void)
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_errors_name_the_place),
                 cmocka_unit_test(test_listener_matching),
+                cmocka_unit_test(test_attested_matching),
+                cmocka_unit_test(test_reload_file_removed),
                 cmocka_unit_test(test_rule_matching),
                 cmocka_unit_test(test_builtin_handlers),
         };

@@ -95,6 +95,7 @@ static struct fixture *fixture_new(const char *limits, const char *chain_extra)
 {
         struct fixture *f = calloc(1, sizeof(*f));
         struct scmpd_handoff_state *origin = NULL;
+        struct peer_facts root_peer = { .known = true, .uid = 0, .gid = 0 };
         const char *reason = NULL;
         static const char payload[] = "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],"
                                       "\"pid\":1,\"state\":{\"ociVersion\":\"1.0.2\",\"id\":"
@@ -126,7 +127,8 @@ static struct fixture *fixture_new(const char *limits, const char *chain_extra)
         assert_int_equal(scmpd_handoff_parse(payload, strlen(payload), 1, &origin, &reason), 0);
         fd = fcntl(listener, F_DUPFD_CLOEXEC, 3);
         assert_true(fd >= 0);
-        assert_int_equal(session_new(&f->d, fd, origin, 0, &f->s), 0);
+        /* Handed over by root, as a runtime does. */
+        assert_int_equal(session_new(&f->d, fd, origin, &root_peer, 0, &f->s), 0);
         assert_int_equal(f->s->serial, 1);
         return f;
 }

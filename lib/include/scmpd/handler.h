@@ -87,6 +87,10 @@ struct scmpd_handler_host {
 };
 
 #define SCMPD_HANDLER_BLOCKING (1U << 0) /* handle() may block: call it on a worker thread */
+/* handle() acts for the target with privileges the target does not have (mounting, creating
+ * device nodes, anything done with scmpd's own powers). scmpd then lets only root peers, or the
+ * peers a policy names in "match": {"peer": ...}, select a policy whose chain holds it. */
+#define SCMPD_HANDLER_LENDS_PRIVILEGE (1U << 1)
 
 struct scmpd_handler_ops {
         uint32_t abi_version; /* SCMPD_HANDLER_ABI_VERSION */
