@@ -119,6 +119,24 @@ static const char *owner_name(pid_t pid, char *buf, size_t size)
         return buf;
 }
 
+/* Free what main() set up, whichever step it reached (each piece accepts NULL). A start that
+ * fails half-way frees the same as a clean stop, so a refused start leaves nothing to report. */
+static void daemon_finish(struct daemon *d)
+{
+        d->control = control_free(d->control);
+        d->sd = sd_free(d->sd);
+        d->journal = journal_free(d->journal);
+        d->audit = audit_store_free(d->audit);
+        if (d->stats)
+                daemon_unobserve(stats_observer(d->stats));
+        d->stats = stats_free(d->stats);
+        daemon_handlers_enable_all(d);
+        config_unref(d->config);
+        d->config = NULL;
+        uv_loop_close(d->loop);
+        pthread_mutex_destroy(&d->deferred_lock);
+}
+
 int main(int argc, char **argv)
 {
         enum {
@@ -250,11 +268,13 @@ int main(int argc, char **argv)
         d.sd = sd_new(&d);
         if (!d.stats || !d.audit || !d.journal || !d.sd) {
                 log_error("cannot set up dispatch: %s", strerror(ENOMEM));
+                daemon_finish(&d);
                 return EXIT_FAILURE;
         }
         r = dispatch_init(&d);
         if (r < 0) {
                 log_error("cannot set up dispatch: %s", strerror(-r));
+                daemon_finish(&d);
                 return EXIT_FAILURE;
         }
         /* Both sockets are taken from no one: a path where another process (usually a running
@@ -268,10 +288,12 @@ int main(int argc, char **argv)
                 log_error("handoff socket %s is in use by %s: another scmpd serves it; not "
                           "taking it over",
                           d.listen_path, owner_name(d.listen_owner, who, sizeof(who)));
+                daemon_finish(&d);
                 return EXIT_FAILURE;
         }
         if (r < 0) {
                 log_error("cannot listen on %s: %s", d.listen_path, strerror(-r));
+                daemon_finish(&d);
                 return EXIT_FAILURE;
         }
         /* Without a control socket nobody can reload, inspect or stop scmpd by scmpctl, so
@@ -293,6 +315,7 @@ int main(int argc, char **argv)
                                   d.control_path, strerror(-r));
                 if (!d.listen_activated)
                         (void)socket_unlink_if_ours(d.listen_path, &d.listen_file);
+                daemon_finish(&d);
                 return EXIT_FAILURE;
         }
         /* Adopt the listeners and in-flight journal a previous run left in the fd
@@ -310,6 +333,7 @@ int main(int argc, char **argv)
          * only the system calls it serves with. Asked for and not possible is fatal. */
         if (!no_sandbox && d.config->sandbox && (r = sandbox_apply()) < 0) {
                 log_error("cannot confine scmpd with its seccomp filter: %s", strerror(-r));
+                daemon_finish(&d);
                 return EXIT_FAILURE;
         }
         log_info("own seccomp filter: %s", no_sandbox || !d.config->sandbox ? "off" : "on");
@@ -323,16 +347,6 @@ int main(int argc, char **argv)
         log_info("stopped: %llu notifications, %llu answered, %llu targets gone",
                  (unsigned long long)d.n_notifications, (unsigned long long)d.n_answered,
                  (unsigned long long)d.n_gone);
-        d.control = control_free(d.control);
-        d.sd = sd_free(d.sd);
-        d.journal = journal_free(d.journal);
-        d.audit = audit_store_free(d.audit);
-        if (d.stats)
-                daemon_unobserve(stats_observer(d.stats));
-        d.stats = stats_free(d.stats);
-        daemon_handlers_enable_all(&d);
-        config_unref(d.config);
-        uv_loop_close(d.loop);
-        pthread_mutex_destroy(&d.deferred_lock);
+        daemon_finish(&d);
         return EXIT_SUCCESS;
 }
