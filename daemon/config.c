@@ -946,7 +946,7 @@ struct scmpd_verdict config_default_verdict(const struct config *c, const struct
 }
 
 /* SIGHUP and the control socket: the whole file again, swapped in only when valid. */
-void daemon_reload(struct daemon *d)
+int daemon_reload(struct daemon *d, char **ret_reason)
 {
         struct config *c = NULL;
         char *err = NULL;
@@ -956,8 +956,11 @@ void daemon_reload(struct daemon *d)
         if (r < 0) {
                 log_error("reload refused, the previous policy stays in force: %s",
                           err ? err : strerror(-r));
-                free(err);
-                return;
+                if (ret_reason)
+                        *ret_reason = err ? err : strdup(strerror(-r));
+                else
+                        free(err);
+                return r;
         }
         if (c->limits.workers != d->config->limits.workers)
                 log_notice("limits.workers changes only at restart");
@@ -965,4 +968,5 @@ void daemon_reload(struct daemon *d)
         d->config = c;
         log_notice("policy reloaded from %s (%zu policies); %u listeners kept", c->source,
                    c->n_policies, d->n_sessions);
+        return 0;
 }

@@ -545,6 +545,7 @@ static void handle_request(struct client *c, const char *line, size_t len)
         struct control_request req;
         const char *reason = NULL;
         struct config *before;
+        char *why_not = NULL; /* a refused reload's reason */
         int r;
 
         r = control_proto_parse(line, len, &req, &reason);
@@ -588,12 +589,33 @@ static void handle_request(struct client *c, const char *line, size_t len)
                 before = ctl.d->config;
                 log_notice("control: reload requested by uid %u (pid %d)", (unsigned)c->uid,
                            (int)c->pid);
-                daemon_reload(ctl.d);
-                if (ctl.d->config == before)
-                        client_error(c, &req, "EINVAL",
-                                     "reload refused, the previous policy stays in force (see "
-                                     "the log)");
-                else
+                if (daemon_reload(ctl.d, &why_not) < 0 || ctl.d->config == before) {
+                        /* The reason names the file, the place and the fault (and "reason"
+                         * has it alone, for scripts): the one who asked for the reload is the
+                         * one who must fix the file. Control clients are root or the control
+                         * group, already trusted with the policy's shape (status). */
+                        _cleanup_free_ char *msg = NULL;
+                        json_t *o = response_new(&req, false);
+
+                        if (asprintf(&msg, "reload refused, the previous policy stays in force: %s",
+                                     why_not ? why_not : "unknown reason") < 0)
+                                msg = NULL;
+                        if (o) {
+                                json_t *m = msg ? json_string(msg) : NULL;
+                                json_t *why = why_not ? json_string(why_not) : NULL;
+
+                                json_object_set_new(o, "code", json_string("EINVAL"));
+                                json_object_set_new(
+                                        o, "error",
+                                        m ? m
+                                          : json_string("reload refused, the previous policy "
+                                                        "stays in force (see the log)"));
+                                if (why) /* NULL when not UTF-8: the log has it */
+                                        json_object_set_new(o, "reason", why);
+                        }
+                        client_send_json(c, o);
+                        free(why_not);
+                } else
                         client_result(c, &req,
                                       json_pack("{s:s,s:I}", "source", ctl.d->config->source,
                                                 "policies", (json_int_t)ctl.d->config->n_policies));

@@ -174,4 +174,6 @@ int sd_watchdog_start(struct daemon *d);
 void sd_watchdog_stop(struct daemon *d);
 
 /* config.c: reload the policy file; an invalid one is refused and logged, the old one kept. */
-void daemon_reload(struct daemon *d);
+/* Load the policy file again; 0 when it replaced the policy in force, else a negative errno with
+ * the reason in *ret_reason (malloc()ed, when ret_reason is not NULL) and the old policy kept. */
+int daemon_reload(struct daemon *d, char **ret_reason);

@@ -105,7 +105,7 @@ static void on_signal(uv_signal_t *h, int signum)
 
         if (signum == SIGHUP) {
                 (void)sd_notify(0, "RELOADING=1");
-                daemon_reload(d);
+                (void)daemon_reload(d, NULL);
                 (void)sd_notify(0, "READY=1");
                 return;
         }
