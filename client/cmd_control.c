@@ -771,6 +771,22 @@ int cmd_reload(int argc, char **argv)
 
         if (parse_opts(argc, argv, "", &o, &oi) < 0 || oi != argc)
                 return usage("reload [--control PATH] [--json]");
+        if (o.json) {
+                /* The refusal's reply, with its reason, is the result a script wants. */
+                struct ctl_conn c = { .fd = -1 };
+
+                r = ctl_connect(o.socket, o.timeout_ms, &c);
+                if (r)
+                        return r;
+                r = ctl_request(&c, json_pack("{s:s}", "command", "reload"), &reply);
+                ctl_close(&c);
+                if (r)
+                        return r;
+                r = reply_result(reply, &res);
+                print_json(r == 0 ? res : reply);
+                json_decref(reply);
+                return r;
+        }
         r = call(&o, json_pack("{s:s}", "command", "reload"), &reply, &res);
         if (r)
                 return r;
