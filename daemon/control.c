@@ -453,20 +453,20 @@ static json_t *metrics_json(void)
                 "# HELP scmpd_inflight_notifications Notifications received and not yet "
                 "answered.\n"
                 "scmpd_inflight_notifications %llu\n"
-                "# TYPE scmpd_received_notifications counter\n"
-                "# HELP scmpd_received_notifications Notifications received from the kernel.\n"
+                "# TYPE scmpd_received_notifications_total counter\n"
+                "# HELP scmpd_received_notifications_total Notifications received from the "
+                "kernel.\n"
                 "scmpd_received_notifications_total %llu\n"
-                "# TYPE scmpd_monitor_dropped_events counter\n"
-                "# HELP scmpd_monitor_dropped_events Monitor events dropped for slow clients.\n"
+                "# TYPE scmpd_monitor_dropped_events_total counter\n"
+                "# HELP scmpd_monitor_dropped_events_total Monitor events dropped for slow "
+                "clients.\n"
                 "scmpd_monitor_dropped_events_total %llu\n"
-                "# TYPE scmpd_control_refused_connections counter\n"
-                "# HELP scmpd_control_refused_connections Unauthorized control connections.\n"
+                "# TYPE scmpd_control_refused_connections_total counter\n"
+                "# HELP scmpd_control_refused_connections_total Unauthorized control connections.\n"
                 "scmpd_control_refused_connections_total %llu\n"
                 "# TYPE scmpd_uptime_seconds gauge\n"
-                "# UNIT scmpd_uptime_seconds seconds\n"
                 "# HELP scmpd_uptime_seconds Time since scmpd started.\n"
-                "scmpd_uptime_seconds %.3f\n"
-                "# EOF\n",
+                "scmpd_uptime_seconds %.3f\n",
                 d->n_sessions, (unsigned long long)inflight_total(),
                 (unsigned long long)d->n_notifications, (unsigned long long)ctl.dropped_events,
                 (unsigned long long)ctl.refused, (double)(stats_now_ns() - ctl.started_ns) / 1e9);

@@ -200,7 +200,12 @@ static void test_stats_openmetrics(void **state)
                                      "le=\"+Inf\"} 1\n"));
         assert_non_null(strstr(text, "scmpd_notification_latency_seconds_sum{syscall=\"mount\"} "
                                      "0.000005000\n"));
-        assert_non_null(strstr(text, "# UNIT scmpd_handler_latency_seconds seconds\n"));
+        /* Prometheus text 0.0.4 (node exporter's textfile collector): a counter's TYPE names
+         * its sample, _total included; no OpenMetrics-only lines. */
+        assert_non_null(strstr(text, "# TYPE scmpd_notifications_total counter\n"));
+        assert_non_null(strstr(text, "# TYPE scmpd_handler_decisions_total counter\n"));
+        assert_null(strstr(text, "# UNIT"));
+        assert_null(strstr(text, "# EOF"));
         /* every sample line has a value; no raw newline inside a label */
         for (p = text; (p = strchr(p, '\n')) && p[1]; p++)
                 assert_true(p[1] == '#' || p[1] == 's');
