@@ -39,7 +39,7 @@ static const struct scmpctl_command commands[] = {
         { "audit", cmd_audit, "syscall use per container; audit profile --container ID" },
         { "reload", cmd_reload, "reload scmpd's policy file" },
         { "handler", cmd_handler, "enable|disable NAME: switch a handler on or off" },
-        { "metrics", cmd_metrics, "counters and histograms in OpenMetrics text ([-o FILE])" },
+        { "metrics", cmd_metrics, "counters and histograms, Prometheus text ([-o FILE])" },
         { "compile", cmd_compile, "compile an OCI/Docker profile (PROFILE -o FILE|--pfc|--stats)" },
 };
 
