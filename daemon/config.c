@@ -666,10 +666,16 @@ static int parse_root(struct parse *p, json_t *root)
 
                 if (!json_is_object(x) || check_keys(p, x, "control", control_keys) < 0)
                         return fail(p, "control: must be an object with a \"group\" member");
-                if (g && (!json_is_string(g) || json_string_length(g) == 0 ||
-                          json_string_length(g) > 64))
-                        return fail(p, "control.group: must be a group name");
-                if (g && !(p->c->control_group = strdup(json_string_value(g))))
+                if (g && !json_is_null(g) &&
+                    (!json_is_string(g) || json_string_length(g) == 0 ||
+                     json_string_length(g) > 64))
+                        return fail(p, "control.group: must be a group name, or null");
+                if (g) { /* null: root only */
+                        free(p->c->control_group);
+                        p->c->control_group = NULL;
+                        p->c->control_group_default = false;
+                }
+                if (g && !json_is_null(g) && !(p->c->control_group = strdup(json_string_value(g))))
                         return fail(p, "out of memory");
         }
         if ((x = json_object_get(root, "sandbox"))) { /* sandbox.c hook */
@@ -804,6 +810,10 @@ int config_load_string(const char *text, const char *source, struct config **ret
         p.c->default_verdict =
                 (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = ENOSYS };
         p.c->sandbox = true; /* sandbox.c hook: on unless the policy says "sandbox": false */
+        /* control.c hook: the group the shipped units create (sysusers) and give the control
+         * socket to (SocketGroup=scmpd) is admitted unless the policy names another or null. */
+        p.c->control_group = strdup("scmpd");
+        p.c->control_group_default = true;
         root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
                 fail(&p, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);

@@ -770,9 +770,12 @@ static void resolve_group(void)
                 size *= 2;
         } while (r == ERANGE && size <= 1024 * 1024);
         if (!res) {
-                log_warning("control: group \"%s\" (control.group) does not exist; only root "
-                            "may connect",
-                            cfg->control_group);
+                /* The default group exists where the units were installed; elsewhere its
+                 * absence is normal and only worth a note. */
+                log_msg(cfg->control_group_default ? LOG_INFO : LOG_WARNING,
+                        "control: group \"%s\" (control.group%s) does not exist; only root may "
+                        "connect",
+                        cfg->control_group, cfg->control_group_default ? ", by default" : "");
                 return;
         }
         ctl.group_gid = res->gr_gid;
