@@ -185,5 +185,17 @@ echo '{ "policies": [] }' >"$T/p.json"
 timeout -k 5 60 "$SCMPCTL_BIN" reload >"$T/o" 2>&1
 check "reload of the fixed file succeeds" "[ $? -eq 0 ] && grep -q reloaded '$T/o'"
 
+# ---- the shipped unit and the shipped default agree on the control group
+unit_group=$(sed -n 's/^SocketGroup=//p' "$SRC/units/scmpd-control.socket")
+group_of() { timeout -k 5 60 "$SCMPCTL_BIN" status --json |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["config"]["control_group"])'; }
+g=$(group_of)
+check "without control.group scmpd admits the unit's SocketGroup ($unit_group; scmpd: $g)" \
+        "[ -n '$unit_group' ] && [ '$g' = '$unit_group' ]"
+echo '{ "control": { "group": null }, "policies": [] }' >"$T/p.json"
+timeout -k 5 60 "$SCMPCTL_BIN" reload >/dev/null 2>&1
+g=$(group_of)
+check "\"group\": null admits root only ($g)" "[ '$g' = None ]"
+
 echo "operator: $pass passed, $fail failed"
 [ $fail -eq 0 ]
