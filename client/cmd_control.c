@@ -483,6 +483,39 @@ static void print_names(const char *label, json_t *names, bool always)
         printf("\n");
 }
 
+/* The policy's handler instances (one per chain entry), by name once each, in first-use order,
+ * with their count when a name is used more than once: "audit x3 mount mknod". */
+static void print_handlers(json_t *names)
+{
+        size_t i, j, n = json_array_size(names);
+
+        printf("Handlers: ");
+        if (!n)
+                printf(" (none)");
+        for (i = 0; i < n; i++) {
+                const char *name = json_string_value(json_array_get(names, i));
+                unsigned uses = 0;
+                bool seen = false;
+
+                for (j = 0; j < n && !seen; j++) {
+                        const char *other = json_string_value(json_array_get(names, j));
+                        bool same =
+                                (!name && !other) || (name && other && strcmp(name, other) == 0);
+
+                        if (same && j < i)
+                                seen = true;
+                        else if (same)
+                                uses++;
+                }
+                if (seen)
+                        continue;
+                printf(" %s", name ? printable(name) : "?");
+                if (uses > 1)
+                        printf(" x%u", uses);
+        }
+        printf("\n");
+}
+
 int cmd_status(int argc, char **argv)
 {
         static const char *const feats[][2] = {
@@ -525,7 +558,7 @@ int cmd_status(int argc, char **argv)
                        i + 1 < ELEMENTSOF(feats) ? "," : "\n");
         printf("Policy:    %s (%zu policies), default %s\n", str_or(cfg, "source", "-"),
                json_array_size(json_object_get(cfg, "policies")), str_or(cfg, "default", "-"));
-        print_names("Handlers: ", json_object_get(cfg, "handlers"), true);
+        print_handlers(json_object_get(cfg, "handlers"));
         print_names("Disabled: ", json_object_get(cfg, "disabled_handlers"), false);
         printf("Control:   group %s\n", str_or(cfg, "control_group", "(root only)"));
         printf("Limits:   ");

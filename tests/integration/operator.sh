@@ -84,6 +84,14 @@ check "monitor --syscall mkdri is a usage error (rc $rc)" "[ $rc -eq 2 ] && grep
 "$SCMPCTL_BIN" metrics --control "$T/none.sock" --json >/dev/null 2>&1
 check "metrics --json is refused, not ignored" "[ $? -eq 2 ]"
 
+"$SCMPCTL_BIN" compile "$SRC/tests/data/docker-default.json" --caps CAP_FOO --stats >/dev/null 2>"$T/e"
+rc=$?
+check "compile --caps CAP_FOO is a usage error (rc $rc)" "[ $rc -eq 2 ] && grep -q \"unknown capability 'CAP_FOO'\" '$T/e'"
+"$SCMPCTL_BIN" compile "$SRC/tests/data/docker-default.json" --caps sys_admin,CAP_BPF --stats >"$T/stats"
+check "compile --caps takes known names either way" "[ $? -eq 0 ]"
+check "compile --stats labels its columns" \
+        "grep -qE '^ARCH +SYSCALLS +INSNS-MEAN +INSNS-MAX +CACHEABLE$' '$T/stats' && grep -q 'CACHEABLE: syscalls' '$T/stats'"
+
 if [ "$(id -u)" != 0 ]; then
         echo "skip: the daemon parts need root"
         echo "operator: $pass passed, $fail failed"
@@ -184,6 +192,12 @@ check "reload --json of a bad file exits 1 and prints the reason member" \
 echo '{ "policies": [] }' >"$T/p.json"
 timeout -k 5 60 "$SCMPCTL_BIN" reload >"$T/o" 2>&1
 check "reload of the fixed file succeeds" "[ $? -eq 0 ] && grep -q reloaded '$T/o'"
+
+# ---- status names each handler once
+start_scmpd m --config "$SRC/docs/examples/mount-emulation.json" || bad "scmpd with mount-emulation did not start"
+timeout -k 5 60 "$SCMPCTL_BIN" status --control "$T/m.ctl" >"$T/o" 2>&1
+check "status lists handlers once each: $(grep Handlers "$T/o")" \
+        "grep -qE '^Handlers: +audit x2 mount mknod$' '$T/o'"
 
 # ---- the shipped unit and the shipped default agree on the control group
 unit_group=$(sed -n 's/^SocketGroup=//p' "$SRC/units/scmpd-control.socket")
