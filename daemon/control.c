@@ -391,6 +391,19 @@ static json_t *listener_json(const struct session *s, uint64_t now)
         json_t *ann = json_object();
         uint64_t oldest = 0;
         struct list_head *pos, *tmp;
+        char unnamed[48];
+        json_t *policy = json_null();
+
+        /* The policy it matched: its name, "policies[N]" when it has none, null when no policy
+         * matched (then "matched" is false and the default verdict answers everything). */
+        if (s->policy && s->policy->name)
+                policy = json_string(s->policy->name);
+        else if (s->policy && s->config && s->policy >= s->config->policies &&
+                 s->policy < s->config->policies + s->config->n_policies) {
+                snprintf(unnamed, sizeof(unnamed), "policies[%zu]",
+                         (size_t)(s->policy - s->config->policies));
+                policy = json_string(unnamed);
+        }
 
         list_for_each_safe(pos, tmp, &s->notifs)
         {
@@ -402,7 +415,7 @@ static json_t *listener_json(const struct session *s, uint64_t now)
         for (size_t i = 0; ann && o && i < o->n_annotations; i++)
                 json_object_set_new(ann, o->annotation_keys[i],
                                     json_string(o->annotation_values[i]));
-        return json_pack("{s:I,s:o,s:i,s:o,s:o,s:s,s:o,s:o,s:o,s:f,s:I,s:I,s:o,s:b}", "session",
+        return json_pack("{s:I,s:o,s:i,s:o,s:o,s:s,s:o,s:o,s:o,s:b,s:f,s:I,s:I,s:o,s:b}", "session",
                          (json_int_t)s->serial, "container",
                          o && o->id ? json_string(o->id) : json_null(), "pid", o ? (int)o->pid : 0,
                          "metadata", o && o->metadata ? json_string(o->metadata) : json_null(),
@@ -410,9 +423,9 @@ static json_t *listener_json(const struct session *s, uint64_t now)
                          "oci_version",
                          o && o->oci_version ? json_string(o->oci_version) : json_null(), "status",
                          o && o->status ? json_string(o->status) : json_null(), "policy",
-                         s->policy && s->policy->name ? json_string(s->policy->name) : json_null(),
-                         "age_seconds", s->created_ns ? (double)(now - s->created_ns) / 1e9 : 0.0,
-                         "handled", (json_int_t)s->n_handled, "inflight", (json_int_t)s->inflight,
+                         policy ? policy : json_null(), "matched", s->policy != NULL, "age_seconds",
+                         s->created_ns ? (double)(now - s->created_ns) / 1e9 : 0.0, "handled",
+                         (json_int_t)s->n_handled, "inflight", (json_int_t)s->inflight,
                          "oldest_inflight_seconds",
                          oldest ? json_real((double)(now - oldest) / 1e9) : json_null(),
                          "sync_wake_up", s->sync_wake);

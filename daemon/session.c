@@ -331,8 +331,12 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin)
         d->n_sessions++;
         set_events(s, UV_READABLE | UV_DISCONNECT);
         sd_session_added(s); /* sd.c hook: put it in the fd store, or mark it adopted */
-        log_session(LOG_INFO, s, "serving listener of pid %d (%s), policy %s", (int)origin->pid,
+        /* A listener no policy matches gets the default verdict for every call: usually a
+         * metadata or annotation that does not say what the operator meant, so say it louder. */
+        log_session(s->policy ? LOG_INFO : LOG_NOTICE, s,
+                    "serving listener of pid %d (%s), policy %s", (int)origin->pid,
                     origin->status ? origin->status : "?",
-                    s->policy ? (s->policy->name ? s->policy->name : "(unnamed)") : "(default)");
+                    s->policy ? (s->policy->name ? s->policy->name : "(unnamed)")
+                              : "none matched: the default verdict answers every call");
         return 0;
 }
