@@ -603,8 +603,9 @@ int cmd_listeners(int argc, char **argv)
                 json_decref(reply);
                 return 0;
         }
-        printf("%-7s %-24s %-8s %-8s %-8s %9s %8s %8s %-16s %s\n", "SESSION", "CONTAINER", "PID",
-               "RUNTIME", "AGE", "HANDLED", "INFLIGHT", "OLDEST", "METADATA", "ANNOTATIONS");
+        printf("%-7s %-24s %-8s %-8s %-8s %9s %8s %8s %-20s %-16s %s\n", "SESSION", "CONTAINER",
+               "PID", "RUNTIME", "AGE", "HANDLED", "INFLIGHT", "OLDEST", "POLICY", "METADATA",
+               "ANNOTATIONS");
         json_array_foreach (list, i, l) {
                 char age[32], oldest[32];
                 json_t *ann = json_object_get(l, "annotations"), *v;
@@ -616,10 +617,14 @@ int cmd_listeners(int argc, char **argv)
                         fmt_duration(num_of(l, "oldest_inflight_seconds"), oldest, sizeof(oldest));
                 else
                         snprintf(oldest, sizeof(oldest), "-");
-                printf("%-7lld %-24.64s %-8lld %-8s %-8s %9lld %8lld %8s %-16.64s ",
+                /* A listener no policy matched is answered by the default verdict alone. */
+                printf("%-7lld %-24.64s %-8lld %-8s %-8s %9lld %8lld %8s %-20.64s %-16.64s ",
                        int_of(l, "session"), str_or(l, "container", "-"), int_of(l, "pid"),
                        str_or(l, "runtime", "-"), age, int_of(l, "handled"), int_of(l, "inflight"),
-                       oldest, str_or(l, "metadata", "-"));
+                       oldest,
+                       json_is_false(json_object_get(l, "matched")) ? "(none: default)"
+                                                                    : str_or(l, "policy", "-"),
+                       str_or(l, "metadata", "-"));
                 json_object_foreach (ann, key, v) {
                         printf("%s%.64s=", first ? "" : ",", printable(key));
                         printf("%.64s", json_is_string(v) ? printable(json_string_value(v)) : "");

@@ -199,6 +199,18 @@ timeout -k 5 60 "$SCMPCTL_BIN" status --control "$T/m.ctl" >"$T/o" 2>&1
 check "status lists handlers once each: $(grep Handlers "$T/o")" \
         "grep -qE '^Handlers: +audit x2 mount mknod$' '$T/o'"
 
+# ---- listeners show the policy each matched, and a listener that matched none
+timeout -k 5 120 "$SCMPCTL_BIN" run --handoff "$T/m.sock" --metadata mount-emulation --id op-match -- \
+        "$SCMPCTL_BIN" listeners --control "$T/m.ctl" >"$T/l1" 2>&1
+check "listeners shows the policy a listener matched: $(grep op-match "$T/l1" | tr -s ' ')" \
+        "grep -E '^[0-9]+ +op-match .* mount-emulation +mount-emulation ' '$T/l1' >/dev/null"
+timeout -k 5 120 "$SCMPCTL_BIN" run --handoff "$T/m.sock" --metadata something-else --id op-none -- \
+        "$SCMPCTL_BIN" listeners --control "$T/m.ctl" --json >"$T/l2" 2>&1
+check "listeners --json shows a listener that matched no policy" \
+        "python3 -c 'import json,sys; l=[x for x in json.load(open(sys.argv[1])) if x[\"container\"]==\"op-none\"]; sys.exit(0 if l and l[0][\"matched\"] is False and l[0][\"policy\"] is None else 1)' '$T/l2'"
+check "scmpd logs a listener that matched no policy at notice level" \
+        "grep -q 'notice: serving listener of pid [0-9]* (.*), policy none matched' '$T/m.log'"
+
 # ---- the shipped unit and the shipped default agree on the control group
 unit_group=$(sed -n 's/^SocketGroup=//p' "$SRC/units/scmpd-control.socket")
 group_of() { timeout -k 5 60 "$SCMPCTL_BIN" status --json |
