@@ -77,6 +77,26 @@ done
 "$SCMPCTL_BIN" status --timeout soon >/dev/null 2>&1
 check "--timeout takes seconds only" "[ $? -eq 2 ]"
 
+# ---- scmpd.json(5) documents every option the mount and mknod handlers accept
+python3 - "$SRC" <<'EOP' && ok "scmpd.json(5) documents every mount and mknod option and flag" || bad "scmpd.json(5) misses handler options"
+import re, sys
+src = sys.argv[1]
+man = open(src + "/docs/man/scmpd.json.5").read()
+def section(name):
+    m = re.search(r"^\.SH %s\n(.*?)^\.SH " % name, man, re.S | re.M)
+    return m.group(1) if m else ""
+mount, mknod = section("MOUNT HANDLER OPTIONS"), section("MKNOD HANDLER OPTIONS")
+mc = open(src + "/daemon/handlers/mount.c").read()
+keys = re.findall(r'"(\w+)"', re.search(r"keys\[\] = \{(.*?)\};", mc, re.S).group(1))
+flags = re.findall(r'\{ "(\w+)", MS_\w+, (?:true|false) \}', mc)
+nc = open(src + "/daemon/handlers/mknod.c").read()
+nkeys = re.findall(r'strcmp\(key, "(\w+)"\)', nc)
+missing = [k for k in keys + flags if not re.search(r"\b%s\b" % k, mount)]
+missing += [k for k in nkeys if not re.search(r"^\.B %s$" % k, mknod, re.M)]
+print("keys %d, flags %d, mknod keys %d; missing: %s" % (len(keys), len(flags), len(nkeys), missing))
+sys.exit(1 if missing or len(keys) < 10 or len(flags) < 10 or len(nkeys) < 3 else 0)
+EOP
+
 # ---- typos are errors (no daemon needed: they fail before connecting)
 "$SCMPCTL_BIN" monitor --control "$T/none.sock" --syscall mkdri >"$T/o" 2>"$T/e"
 rc=$?
