@@ -243,12 +243,13 @@ static int parse_limits(struct parse *p, json_t *v)
         return 0;
 }
 
-static char *dup_string(struct parse *p, json_t *v, const char *where)
+/* `member` completes the path in the message: "policies[0].name: must be a string". */
+static char *dup_string(struct parse *p, json_t *v, const char *where, const char *member)
 {
         char *s;
 
         if (!json_is_string(v)) {
-                fail(p, "%s: must be a string", where);
+                fail(p, "%s.%s: must be a string", where, member);
                 return NULL;
         }
         s = strdup(json_string_value(v));
@@ -256,6 +257,34 @@ static char *dup_string(struct parse *p, json_t *v, const char *where)
                 fail(p, "out of memory");
         return s;
 }
+
+/* While a handler's start() runs (on the loop thread, when a policy is loaded), what it logs at
+ * LOG_ERR is its reason for refusing the configuration: keep it for the one error line that
+ * names the place in the file, instead of a second, placeless log line. Otherwise, and for the
+ * instance's whole life, the host is scmpd's usual one. */
+static bool capturing;
+static char start_error[256];
+
+static void start_log(int level, const char *handler_name, const char *message)
+{
+        if (capturing && level <= LOG_ERR) {
+                if (!start_error[0])
+                        snprintf(start_error, sizeof(start_error), "%s", message);
+                return;
+        }
+        handler_host.log(level, handler_name, message);
+}
+
+static void start_complete(struct scmpd_deferred *d, const struct scmpd_verdict *verdict)
+{
+        handler_host.complete(d, verdict);
+}
+
+static const struct scmpd_handler_host start_host = {
+        .abi_version = SCMPD_HANDLER_ABI_VERSION,
+        .complete = start_complete,
+        .log = start_log,
+};
 
 static int add_instance(struct parse *p, struct handler_instance *h)
 {
@@ -321,10 +350,13 @@ static int make_instance(struct parse *p, const char *name, json_t *conf, const 
                 return fail(p, "out of memory");
         }
         if (ops->start) {
-                r = ops->start(&handler_host, text, &h->state);
+                start_error[0] = '\0';
+                capturing = true;
+                r = ops->start(&start_host, text, &h->state);
+                capturing = false;
                 if (r < 0)
                         return fail(p, "%s: handler \"%s\" refused its configuration: %s", where,
-                                    name, strerror(-r));
+                                    name, start_error[0] ? start_error : strerror(-r));
         }
         h->started = true;
         *ret = h;
@@ -348,6 +380,20 @@ static int parse_chain_entry(struct parse *p, json_t *v, const char *where,
                 return make_instance(p, "errno", v, where, ret);
         if (json_object_get(v, "value") && json_object_size(v) == 1)
                 return make_instance(p, "value", v, where, ret);
+        if ((json_object_get(v, "errno") || json_object_get(v, "value")) &&
+            !json_object_get(v, "handler")) {
+                const char *key;
+                json_t *x;
+
+                /* A shorthand with something more: name what is more, not the shorthand. */
+                json_object_foreach (v, key, x)
+                        if (strcmp(key, "errno") != 0 && strcmp(key, "value") != 0)
+                                return fail(p,
+                                            "%s: unknown member \"%s\" (the shorthands "
+                                            "{\"errno\": E} and {\"value\": N} take no other)",
+                                            where, key);
+                return fail(p, "%s: \"errno\" and \"value\" together", where);
+        }
         if (check_keys(p, v, where, keys) < 0)
                 return -EINVAL;
         h = json_object_get(v, "handler");
@@ -479,7 +525,7 @@ static int parse_rule(struct parse *p, json_t *v, const char *where, struct rule
                             json_integer_value(idx) > 5)
                                 return fail(p, "%s: string \"index\" must be 0..5", where);
                         r->strs[i].index = (unsigned)json_integer_value(idx);
-                        r->strs[i].glob = dup_string(p, glob, where);
+                        r->strs[i].glob = dup_string(p, glob, where, "strings[].glob");
                         if (!r->strs[i].glob)
                                 return -EINVAL;
                         r->n_strs = i + 1;
@@ -521,10 +567,10 @@ static int parse_match(struct parse *p, json_t *v, const char *where, struct pol
         if (check_keys(p, v, where, keys) < 0)
                 return -EINVAL;
         if ((x = json_object_get(v, "metadata")) &&
-            !(pol->match_metadata = dup_string(p, x, where)))
+            !(pol->match_metadata = dup_string(p, x, where, "match.metadata")))
                 return -EINVAL;
         if ((x = json_object_get(v, "container")) &&
-            !(pol->match_container = dup_string(p, x, where)))
+            !(pol->match_container = dup_string(p, x, where, "match.container")))
                 return -EINVAL;
         ann = json_object_get(v, "annotations");
         if (!ann)
@@ -537,7 +583,7 @@ static int parse_match(struct parse *p, json_t *v, const char *where, struct pol
                 return fail(p, "out of memory");
         json_object_foreach (ann, key, x) {
                 pol->annotation_keys[i] = strdup(key);
-                pol->annotation_globs[i] = dup_string(p, x, where);
+                pol->annotation_globs[i] = dup_string(p, x, where, "match.annotations[]");
                 pol->n_annotations = ++i;
                 if (!pol->annotation_keys[i - 1] || !pol->annotation_globs[i - 1])
                         return fail(p, "out of memory");
@@ -557,7 +603,7 @@ static int parse_policy(struct parse *p, json_t *v, size_t index, struct policy 
                 return fail(p, "%s: must be an object", where);
         if (check_keys(p, v, where, keys) < 0)
                 return -EINVAL;
-        if ((x = json_object_get(v, "name")) && !(pol->name = dup_string(p, x, where)))
+        if ((x = json_object_get(v, "name")) && !(pol->name = dup_string(p, x, where, "name")))
                 return -EINVAL;
         if ((x = json_object_get(v, "match")) && parse_match(p, x, where, pol) < 0)
                 return -EINVAL;

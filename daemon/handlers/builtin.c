@@ -33,9 +33,20 @@ static int fixed_start_errno(const struct scmpd_handler_host *host, const char *
                 err = errno_from_name(json_string_value(e));
         else if (json_is_integer(e) && json_integer_value(e) >= 1 && json_integer_value(e) <= 4095)
                 err = (int)json_integer_value(e);
-        json_decref(root);
-        if (err <= 0)
+        if (err <= 0) {
+                char msg[160], *text = e ? json_dumps(e, JSON_ENCODE_ANY) : NULL;
+
+                snprintf(msg, sizeof(msg),
+                         "\"errno\" must be an errno name like \"EPERM\" or a number 1..4095, "
+                         "not %.64s",
+                         text ? text : "nothing");
+                free(text);
+                if (host && host->log)
+                        host->log(LOG_ERR, "errno", msg);
+                json_decref(root);
                 return -EINVAL;
+        }
+        json_decref(root);
         f = calloc(1, sizeof(*f));
         if (!f)
                 return -ENOMEM;
@@ -54,6 +65,8 @@ static int fixed_start_value(const struct scmpd_handler_host *host, const char *
                 return -EINVAL;
         v = json_object_get(root, "value");
         if (!json_is_integer(v)) {
+                if (host && host->log)
+                        host->log(LOG_ERR, "value", "\"value\" must be an integer");
                 json_decref(root);
                 return -EINVAL;
         }
