@@ -379,7 +379,11 @@ int cmd_compile(int argc, char **argv)
 
         r = scmpd_profile_parse_file(argv[optind], compile_warn, NULL, &profile, &error);
         if (r < 0) {
-                scmpctl_err("%s: %s", argv[optind], error ? error : strerror(-r));
+                /* The library's message may name the file already: never twice. */
+                if (error && strncmp(error, argv[optind], strlen(argv[optind])) == 0)
+                        scmpctl_err("%s", error);
+                else
+                        scmpctl_err("%s: %s", argv[optind], error ? error : strerror(-r));
                 goto out;
         }
         r = scmpd_profile_compile(profile, &target, compile_warn, NULL, &filter, &error);

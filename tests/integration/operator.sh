@@ -112,6 +112,10 @@ check "compile --caps takes known names either way" "[ $? -eq 0 ]"
 check "compile --stats labels its columns" \
         "grep -qE '^ARCH +SYSCALLS +INSNS-MEAN +INSNS-MAX +CACHEABLE$' '$T/stats' && grep -q 'CACHEABLE: syscalls' '$T/stats'"
 
+"$SCMPCTL_BIN" compile "$T/missing.json" --stats >/dev/null 2>"$T/e"
+check "a missing profile is named once: $(cat "$T/e")" \
+        "[ \"\$(grep -o 'missing.json' '$T/e' | wc -l)\" = 1 ]"
+
 if [ "$(id -u)" != 0 ]; then
         echo "skip: the daemon parts need root"
         echo "operator: $pass passed, $fail failed"
@@ -230,6 +234,37 @@ check "listeners --json shows a listener that matched no policy" \
         "python3 -c 'import json,sys; l=[x for x in json.load(open(sys.argv[1])) if x[\"container\"]==\"op-none\"]; sys.exit(0 if l and l[0][\"matched\"] is False and l[0][\"policy\"] is None else 1)' '$T/l2'"
 check "scmpd logs a listener that matched no policy at notice level" \
         "grep -q 'notice: serving listener of pid [0-9]* (.*), policy none matched' '$T/m.log'"
+
+# ---- the control protocol names what it refuses
+python3 - "$T/m.ctl" <<'EOP' && ok "the control protocol names the unknown command, member and duplicate key" ||
+import json, socket, sys
+def ask(line):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(60)
+    s.connect(sys.argv[1])
+    s.sendall(line + b"\n")
+    buf = b""
+    while not buf.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+    s.close()
+    return json.loads(buf)
+fails = 0
+for line, code, want in [
+        (b'{"command":"frobnicate"}', "EOPNOTSUPP", 'unknown command "frobnicate"'),
+        (b'{"command":"status","extra":1}', "EBADMSG", '"extra"'),
+        (b'{"command":"status","command":"status"}', "EBADMSG", "duplicate"),
+        (b'\x8f\x12 random bytes', "EBADMSG", "not valid JSON"),
+        (b'\x8f]]\x00 random bytes', "EBADMSG", "not JSON")]:
+    r = ask(line)
+    good = r.get("ok") is False and r.get("code") == code and want in r.get("error", "")
+    print(("ok: " if good else "FAIL: ") + "%r -> %s %r" % (line, r.get("code"), r.get("error")))
+    fails += not good
+sys.exit(1 if fails else 0)
+EOP
+        bad "the control protocol's refusals"
 
 # ---- the shipped unit and the shipped default agree on the control group
 unit_group=$(sed -n 's/^SocketGroup=//p' "$SRC/units/scmpd-control.socket")
