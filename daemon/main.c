@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +250,15 @@ int main(int argc, char **argv)
                 return EXIT_FAILURE;
         }
         if (check) {
+                /* What only bites later: a control group named in the file that does not exist
+                 * (scmpd would start and admit root only). */
+                if (d.config->control_group && !d.config->control_group_default &&
+                    !getgrnam(d.config->control_group)) {
+                        log_error("%s: control.group: group \"%s\" does not exist",
+                                  d.config->source, d.config->control_group);
+                        config_unref(d.config);
+                        return EXIT_FAILURE;
+                }
                 printf("%s: ok (%zu policies)\n", d.config->source, d.config->n_policies);
                 config_unref(d.config);
                 return EXIT_SUCCESS;
