@@ -123,6 +123,16 @@ if [ "$(id -u)" != 0 ]; then
         exit 77
 fi
 
+# ---- --check-config: a control group the file names must exist
+echo '{ "control": { "group": "scmpd-no-such-group-19" }, "policies": [] }' >"$T/g.json"
+"$SCMPD_BIN" --check-config --config "$T/g.json" --log-target stderr >/dev/null 2>"$T/e"
+rc=$?
+check "--check-config refuses a control.group that does not exist (rc $rc)" \
+        "[ $rc -eq 1 ] && grep -q 'control.group: group \"scmpd-no-such-group-19\" does not exist' '$T/e'"
+echo '{ "policies": [] }' >"$T/g.json"
+"$SCMPD_BIN" --check-config --config "$T/g.json" --log-target stderr >/dev/null 2>&1
+check "--check-config accepts the default group even where it does not exist" "[ $? -eq 0 ]"
+
 # ---- the built-in default and the ready line
 start_scmpd() { # NAME [ARGS...]: scmpd on $T/NAME.{sock,ctl}, log $T/NAME.log; sets DPID
         local n=$1 i
