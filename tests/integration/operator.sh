@@ -142,7 +142,7 @@ start_scmpd() { # NAME [ARGS...]: scmpd on $T/NAME.{sock,ctl}, log $T/NAME.log; 
         DPID=$!
         PIDS+=("$DPID")
         for i in $(seq 1 600); do
-                [ -S "$T/$n.ctl" ] && [ -S "$T/$n.sock" ] && return 0
+                grep -q ' ready: ' "$T/$n.log" && return 0
                 sleep 0.1
         done
         return 1
@@ -158,7 +158,8 @@ fi
 "${NOETC[@]}" "$SCMPD_BIN" --listen "$T/d.sock" --control "$T/d.ctl" --log-target stderr 2>"$T/d.log" </dev/null &
 DPID=$!
 PIDS+=("$DPID")
-for _ in $(seq 1 600); do [ -S "$T/d.ctl" ] && [ -S "$T/d.sock" ] && break; sleep 0.1; done
+# The ready line comes after the sockets are bound (and the sandbox applied): wait for it.
+for _ in $(seq 1 600); do grep -q ' ready: ' "$T/d.log" && break; sleep 0.1; done
 ready=$(grep ' ready: ' "$T/d.log")
 check "the ready line names the built-in default and what it does" \
         "printf '%s\n' \"\$ready\" | grep -q 'policy built-in default (audit every notification and answer continue)'"
