@@ -30,8 +30,13 @@
 #define MAX_CHAIN 32
 #define MAX_LIST 1024
 
+/* Without a policy file scmpd audits every notification and answers continue, so the kernel
+ * decides as it would have without the NOTIFY rule: a new user sees the container's calls (in
+ * the log, `scmpctl monitor` and `scmpctl audit`) and nothing breaks. scmpd.json(5) gives the
+ * reasoning; a file replaces all of it. */
 static const char builtin_default[] =
-        "{ \"default\": { \"errno\": \"ENOSYS\" }, \"policies\": [] }";
+        "{ \"default\": \"continue\", \"policies\": [ { \"name\": \"built-in default\", "
+        "\"rules\": [ { \"syscalls\": [\"*\"], \"chain\": [\"audit\", \"continue\"] } ] } ] }";
 
 struct parse {
         char *error;
@@ -163,12 +168,13 @@ static int parse_limits(struct parse *p, json_t *v)
         return 0;
 }
 
-static char *dup_string(struct parse *p, json_t *v, const char *where)
+/* `member` completes the path in the message: "policies[0].name: must be a string". */
+static char *dup_string(struct parse *p, json_t *v, const char *where, const char *member)
 {
         char *s;
 
         if (!json_is_string(v)) {
-                fail(p, "%s: must be a string", where);
+                fail(p, "%s.%s: must be a string", where, member);
                 return NULL;
         }
         s = strdup(json_string_value(v));
@@ -176,6 +182,34 @@ static char *dup_string(struct parse *p, json_t *v, const char *where)
                 fail(p, "out of memory");
         return s;
 }
+
+/* While a handler's start() runs (on the loop thread, when a policy is loaded), what it logs at
+ * LOG_ERR is its reason for refusing the configuration: keep it for the one error line that
+ * names the place in the file, instead of a second, placeless log line. Otherwise, and for the
+ * instance's whole life, the host is scmpd's usual one. */
+static bool capturing;
+static char start_error[256];
+
+static void start_log(int level, const char *handler_name, const char *message)
+{
+        if (capturing && level <= LOG_ERR) {
+                if (!start_error[0])
+                        snprintf(start_error, sizeof(start_error), "%s", message);
+                return;
+        }
+        handler_host.log(level, handler_name, message);
+}
+
+static void start_complete(struct scmpd_deferred *d, const struct scmpd_verdict *verdict)
+{
+        handler_host.complete(d, verdict);
+}
+
+static const struct scmpd_handler_host start_host = {
+        .abi_version = SCMPD_HANDLER_ABI_VERSION,
+        .complete = start_complete,
+        .log = start_log,
+};
 
 static int add_instance(struct parse *p, struct handler_instance *h)
 {
@@ -241,10 +275,13 @@ static int make_instance(struct parse *p, const char *name, json_t *conf, const 
                 return fail(p, "out of memory");
         }
         if (ops->start) {
-                r = ops->start(&handler_host, text, &h->state);
+                start_error[0] = '\0';
+                capturing = true;
+                r = ops->start(&start_host, text, &h->state);
+                capturing = false;
                 if (r < 0)
                         return fail(p, "%s: handler \"%s\" refused its configuration: %s", where,
-                                    name, strerror(-r));
+                                    name, start_error[0] ? start_error : strerror(-r));
         }
         h->started = true;
         *ret = h;
@@ -268,6 +305,20 @@ static int parse_chain_entry(struct parse *p, json_t *v, const char *where,
                 return make_instance(p, "errno", v, where, ret);
         if (json_object_get(v, "value") && json_object_size(v) == 1)
                 return make_instance(p, "value", v, where, ret);
+        if ((json_object_get(v, "errno") || json_object_get(v, "value")) &&
+            !json_object_get(v, "handler")) {
+                const char *key;
+                json_t *x;
+
+                /* A shorthand with something more: name what is more, not the shorthand. */
+                json_object_foreach (v, key, x)
+                        if (strcmp(key, "errno") != 0 && strcmp(key, "value") != 0)
+                                return fail(p,
+                                            "%s: unknown member \"%s\" (the shorthands "
+                                            "{\"errno\": E} and {\"value\": N} take no other)",
+                                            where, key);
+                return fail(p, "%s: \"errno\" and \"value\" together", where);
+        }
         if (check_keys(p, v, where, keys) < 0)
                 return -EINVAL;
         h = json_object_get(v, "handler");
@@ -399,7 +450,7 @@ static int parse_rule(struct parse *p, json_t *v, const char *where, struct rule
                             json_integer_value(idx) > 5)
                                 return fail(p, "%s: string \"index\" must be 0..5", where);
                         r->strs[i].index = (unsigned)json_integer_value(idx);
-                        r->strs[i].glob = dup_string(p, glob, where);
+                        r->strs[i].glob = dup_string(p, glob, where, "strings[].glob");
                         if (!r->strs[i].glob)
                                 return -EINVAL;
                         r->n_strs = i + 1;
@@ -441,10 +492,10 @@ static int parse_match(struct parse *p, json_t *v, const char *where, struct pol
         if (check_keys(p, v, where, keys) < 0)
                 return -EINVAL;
         if ((x = json_object_get(v, "metadata")) &&
-            !(pol->match_metadata = dup_string(p, x, where)))
+            !(pol->match_metadata = dup_string(p, x, where, "match.metadata")))
                 return -EINVAL;
         if ((x = json_object_get(v, "container")) &&
-            !(pol->match_container = dup_string(p, x, where)))
+            !(pol->match_container = dup_string(p, x, where, "match.container")))
                 return -EINVAL;
         ann = json_object_get(v, "annotations");
         if (!ann)
@@ -457,7 +508,7 @@ static int parse_match(struct parse *p, json_t *v, const char *where, struct pol
                 return fail(p, "out of memory");
         json_object_foreach (ann, key, x) {
                 pol->annotation_keys[i] = strdup(key);
-                pol->annotation_globs[i] = dup_string(p, x, where);
+                pol->annotation_globs[i] = dup_string(p, x, where, "match.annotations[]");
                 pol->n_annotations = ++i;
                 if (!pol->annotation_keys[i - 1] || !pol->annotation_globs[i - 1])
                         return fail(p, "out of memory");
@@ -477,7 +528,7 @@ static int parse_policy(struct parse *p, json_t *v, size_t index, struct policy 
                 return fail(p, "%s: must be an object", where);
         if (check_keys(p, v, where, keys) < 0)
                 return -EINVAL;
-        if ((x = json_object_get(v, "name")) && !(pol->name = dup_string(p, x, where)))
+        if ((x = json_object_get(v, "name")) && !(pol->name = dup_string(p, x, where, "name")))
                 return -EINVAL;
         if ((x = json_object_get(v, "match")) && parse_match(p, x, where, pol) < 0)
                 return -EINVAL;
@@ -586,10 +637,16 @@ static int parse_root(struct parse *p, json_t *root)
 
                 if (!json_is_object(x) || check_keys(p, x, "control", control_keys) < 0)
                         return fail(p, "control: must be an object with a \"group\" member");
-                if (g && (!json_is_string(g) || json_string_length(g) == 0 ||
-                          json_string_length(g) > 64))
-                        return fail(p, "control.group: must be a group name");
-                if (g && !(p->c->control_group = strdup(json_string_value(g))))
+                if (g && !json_is_null(g) &&
+                    (!json_is_string(g) || json_string_length(g) == 0 ||
+                     json_string_length(g) > 64))
+                        return fail(p, "control.group: must be a group name, or null");
+                if (g) { /* null: root only */
+                        free(p->c->control_group);
+                        p->c->control_group = NULL;
+                        p->c->control_group_default = false;
+                }
+                if (g && !json_is_null(g) && !(p->c->control_group = strdup(json_string_value(g))))
                         return fail(p, "out of memory");
         }
         if ((x = json_object_get(root, "sandbox"))) { /* sandbox.c */
@@ -724,6 +781,10 @@ int config_load_string(const char *text, const char *source, struct config **ret
         p.c->default_verdict =
                 (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = ENOSYS };
         p.c->sandbox = true; /* sandbox.c: on unless the policy says "sandbox": false */
+        /* control.c: the group the shipped units create (sysusers) and give the control socket
+         * to (SocketGroup=scmpd) is admitted unless the policy names another or null. */
+        p.c->control_group = strdup("scmpd");
+        p.c->control_group_default = true;
         root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
                 fail(&p, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
@@ -866,7 +927,7 @@ struct scmpd_verdict config_default_verdict(const struct config *c, const struct
 }
 
 /* SIGHUP and the control socket: the whole file again, swapped in only when valid. */
-void daemon_reload(struct daemon *d)
+int daemon_reload(struct daemon *d, char **ret_reason)
 {
         struct config *c = NULL;
         char *err = NULL;
@@ -876,12 +937,16 @@ void daemon_reload(struct daemon *d)
         if (r < 0) {
                 log_error("reload refused, the previous policy stays in force: %s",
                           err ? err : strerror(-r));
-                free(err);
-                return;
+                if (ret_reason)
+                        *ret_reason = err ? err : strdup(strerror(-r));
+                else
+                        free(err);
+                return r;
         }
         if (c->limits.workers != d->config->limits.workers)
                 log_notice("limits.workers changes only at restart");
         config_unref(daemon_set_config(d, c));
         log_notice("policy reloaded from %s (%zu policies); %u listeners kept", c->source,
                    c->n_policies, d->n_sessions);
+        return 0;
 }

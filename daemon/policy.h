@@ -80,8 +80,9 @@ struct config {
         size_t n_instances;
         struct handler_instance **instances;
         size_t n_plugins;
-        void **plugins;      /* dlopen handles */
-        char *control_group; /* control.c: "control": {"group": NAME}, or NULL */
+        void **plugins;             /* dlopen handles */
+        char *control_group;        /* control.c: "control": {"group": NAME}, or NULL */
+        bool control_group_default; /* control_group is the default "scmpd", not from the file */
         /* sandbox.c and intake.c: "sandbox": bool (read at start only), and who may hand
          * over listeners besides root: "handoff": {"uids": [...], "groups": [...]}. */
         bool sandbox;

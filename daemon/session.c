@@ -384,9 +384,13 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin, ui
         d->n_sessions++;
         set_events(s, UV_READABLE | UV_DISCONNECT);
         daemon_session_added(d, s);
-        log_session(LOG_INFO, s, "serving listener of pid %d (%s), policy %s", (int)origin->pid,
+        /* A listener no policy matches gets the default verdict for every call: usually a
+         * metadata or annotation that does not say what the operator meant, so say it louder. */
+        log_session(s->policy ? LOG_INFO : LOG_NOTICE, s,
+                    "serving listener of pid %d (%s), policy %s", (int)origin->pid,
                     origin->status ? origin->status : "?",
-                    s->policy ? (s->policy->name ? s->policy->name : "(unnamed)") : "(default)");
+                    s->policy ? (s->policy->name ? s->policy->name : "(unnamed)")
+                              : "none matched: the default verdict answers every call");
         if (ret_session)
                 *ret_session = s;
         return 0;

@@ -177,6 +177,13 @@ int emulate_parse_refusal(json_t *v, struct scmpd_verdict def, struct scmpd_verd
         return 0;
 }
 
+/* The reason for a refusal that names the key or value at fault. Policies are parsed on the
+ * loop thread only (and by single-threaded tests and fuzzers). */
+static char why_buf[192];
+
+#define why_named(fmt, name) \
+        (snprintf(why_buf, sizeof(why_buf), fmt, (name) ? (name) : "(not a string)"), why_buf)
+
 int mount_policy_parse(const char *json, struct mount_policy **ret, const char **ret_why)
 {
         static const char *const keys[] = { "fstypes",
@@ -217,7 +224,7 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                 for (i = 0; keys[i]; i++)
                         known |= strcmp(keys[i], key) == 0;
                 if (!known) {
-                        why = "unknown key in the configuration";
+                        why = why_named("unknown key \"%.64s\" in the configuration", key);
                         goto fail;
                 }
         }
@@ -251,7 +258,8 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                         unsigned long f = flag_by_name(json_string_value(x));
 
                         if (!f) {
-                                why = "unknown flag name in \"allow_flags\"";
+                                why = why_named("unknown flag name \"%.64s\" in \"allow_flags\"",
+                                                json_string_value(x));
                                 goto fail;
                         }
                         p->allowed |= f;
@@ -266,7 +274,8 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                         unsigned long f = flag_by_name(json_string_value(x));
 
                         if (!f) {
-                                why = "unknown flag name in \"forbid_flags\"";
+                                why = why_named("unknown flag name \"%.64s\" in \"forbid_flags\"",
+                                                json_string_value(x));
                                 goto fail;
                         }
                         p->allowed &= ~f;
@@ -281,8 +290,10 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                         unsigned long f = flag_by_name(json_string_value(x));
 
                         if (!f || !(f & FORCEABLE)) {
-                                why = "\"force_flags\" takes rdonly, nosuid, nodev, noexec, "
-                                      "nosymfollow and the atime flags";
+                                why = why_named("\"force_flags\" takes rdonly, nosuid, nodev, "
+                                                "noexec, nosymfollow and the atime flags, not "
+                                                "\"%.64s\"",
+                                                json_string_value(x));
                                 goto fail;
                         }
                         p->forced |= f;

@@ -97,6 +97,34 @@ static void test_errors_name_the_place(void **state)
                      "refused its configuration");
         expect_error("{\"default\": {\"errno\": \"EPERM\"}, \"default\": \"kill\"}", "line");
         expect_error("{\"policies\": [ {\"match\": {\"pid\": 1}} ]}", "unknown member \"pid\"");
+        /* Issue 19: the key or value at fault is named, in one message. */
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": "
+                     "[{\"handler\": \"errno\", \"config\": {\"errno\": \"EFOO\"}}]}]}]}",
+                     "refused its configuration: \"errno\" must be an errno name like \"EPERM\" "
+                     "or a number 1..4095, not \"EFOO\"");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": "
+                     "[{\"errno\": 0}]}]}]}",
+                     "not 0");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": "
+                     "[{\"errno\": \"EPERM\", \"extra\": 1}]}]}]}",
+                     "chain[0]: unknown member \"extra\"");
+        expect_error("{\"policies\": [{\"name\": 5}]}", "policies[0].name: must be a string");
+        expect_error("{\"policies\": [{\"match\": {\"metadata\": 5}}]}",
+                     "policies[0].match.metadata: must be a string");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"mount\"], \"chain\": "
+                     "[{\"handler\": \"mount\", \"config\": {\"targets\": [\"/mnt\"], "
+                     "\"bogus\": 1}}]}]}]}",
+                     "refused its configuration: unknown key \"bogus\"");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"mount\"], \"chain\": "
+                     "[{\"handler\": \"mount\", \"config\": {\"targets\": [\"/mnt\"], "
+                     "\"allow_flags\": [\"frob\"]}}]}]}]}",
+                     "unknown flag name \"frob\" in \"allow_flags\"");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"mknod\"], \"chain\": "
+                     "[{\"handler\": \"mknod\", \"config\": {\"devices\": [\"sda\"]}}]}]}]}",
+                     "unknown device \"sda\"");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": "
+                     "[{\"handler\": \"audit\", \"config\": {\"level\": \"loud\"}}]}]}]}",
+                     "\"level\" must be err, warning, notice, info or debug, not \"loud\"");
 }
 
 static struct scmpd_handoff_state *origin(const char *id, const char *meta, const char *key,
