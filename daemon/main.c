@@ -247,7 +247,8 @@ int main(int argc, char **argv)
         /* In the foreground on a terminal, logs go where the operator looks. */
         log_open(force_stderr || (foreground && isatty(STDERR_FILENO)));
 
-        r = config_load(d.config_path, d.config_required, &d.config, &err);
+        r = config_load_flags(d.config_path, d.config_required,
+                              check ? CONFIG_OPEN_ALL_HANDLERS : 0, &d.config, &err);
         if (r < 0) {
                 log_error("cannot load the policy: %s", err ? err : strerror(-r));
                 free(err);

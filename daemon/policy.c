@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "errno_name.h"
 #include "policy.h"
@@ -42,6 +43,7 @@ struct parse {
         char *error;
         struct config *c;
         json_t *handlers; /* the "handlers" object, or NULL */
+        unsigned flags;   /* CONFIG_* */
 };
 
 static int fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -183,6 +185,99 @@ static char *dup_string(struct parse *p, json_t *v, const char *where, const cha
         return s;
 }
 
+/* The index just past the "]" that closes the bracket expression opening at g[i] ("["), or 0
+ * with *ret_why set when it is malformed. fnmatch(3)'s syntax without FNM_NOESCAPE. */
+static size_t bracket_end(const char *g, size_t i, const char **ret_why)
+{
+        size_t j = i + 1;
+
+        if (g[j] == '!' || g[j] == '^')
+                j++;
+        if (g[j] == ']') /* first: a literal "]" */
+                j++;
+        for (; g[j] != ']'; j++) {
+                unsigned char lo, hi;
+
+                if (!g[j]) {
+                        *ret_why = "a \"[\" without its \"]\" (write \"\\\\[\" for a literal one)";
+                        return 0;
+                }
+                if (g[j] == '[' && (g[j + 1] == ':' || g[j + 1] == '.' || g[j + 1] == '=')) {
+                        char kind = g[j + 1], name[32];
+                        size_t k = j + 2;
+
+                        while (g[k] && !(g[k] == kind && g[k + 1] == ']'))
+                                k++;
+                        if (!g[k]) {
+                                *ret_why = "a \"[:\" without its \":]\"";
+                                return 0;
+                        }
+                        if (kind == ':') {
+                                if (k - (j + 2) >= sizeof(name)) {
+                                        *ret_why = "an unknown character class";
+                                        return 0;
+                                }
+                                memcpy(name, g + j + 2, k - (j + 2));
+                                name[k - (j + 2)] = '\0';
+                                if (!wctype(name)) {
+                                        *ret_why = "an unknown character class";
+                                        return 0;
+                                }
+                        }
+                        j = k + 1;
+                        continue;
+                }
+                if (g[j] == '\\' && g[j + 1])
+                        j++;
+                lo = (unsigned char)g[j];
+                if (g[j + 1] == '-' && g[j + 2] && g[j + 2] != ']') {
+                        j += 2;
+                        if (g[j] == '\\' && g[j + 1])
+                                j++;
+                        hi = (unsigned char)g[j];
+                        if (hi < lo) {
+                                *ret_why = "a range whose end comes before its start";
+                                return 0;
+                        }
+                }
+        }
+        return j + 1;
+}
+
+const char *glob_error(const char *g)
+{
+        const char *why = NULL;
+
+        for (size_t i = 0; g && g[i];) {
+                if (g[i] == '\\') {
+                        if (!g[i + 1])
+                                return "a lone \"\\\\\" at the end";
+                        i += 2;
+                } else if (g[i] == '[') {
+                        i = bracket_end(g, i, &why);
+                        if (!i)
+                                return why;
+                } else
+                        i++;
+        }
+        return NULL;
+}
+
+/* A string that is a glob: as dup_string(), and a valid fnmatch(3) pattern (one that is not
+ * would never match what it was meant to). */
+static char *dup_glob(struct parse *p, json_t *v, const char *where, const char *member)
+{
+        char *s = dup_string(p, v, where, member);
+        const char *why = s ? glob_error(s) : NULL;
+
+        if (why) {
+                fail(p, "%s.%s: \"%.128s\" is not a valid glob: %s", where, member, s, why);
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
 /* While a handler's start() runs (on the loop thread, when a policy is loaded), what it logs at
  * LOG_ERR is its reason for refusing the configuration: keep it for the one error line that
  * names the place in the file, instead of a second, placeless log line. Otherwise, and for the
@@ -285,6 +380,49 @@ static int make_instance(struct parse *p, const char *name, json_t *conf, const 
         }
         h->started = true;
         *ret = h;
+        return 0;
+}
+
+/* CONFIG_OPEN_ALL_HANDLERS (--check-config): a handler the file defines and no chain names would
+ * only fail when a later edit uses it. Open it now: dlopen and ABI check, and start it with the
+ * definition's "config" when it has one (what a chain naming it alone would give it). */
+static int open_unused_handlers(struct parse *p)
+{
+        const char *key;
+        json_t *def;
+
+        if (!p->handlers)
+                return 0;
+        json_object_foreach (p->handlers, key, def) {
+                _cleanup_free_ char *where = NULL;
+                struct handler_instance *h;
+                const struct scmpd_handler_ops *ops;
+                bool used = false;
+                void *dl = NULL;
+                char *err = NULL;
+                int r;
+
+                for (size_t i = 0; i < p->c->n_instances && !used; i++)
+                        used = strcmp(p->c->instances[i]->name, key) == 0;
+                if (used)
+                        continue;
+                if (asprintf(&where, "handlers.%s", key) < 0) {
+                        where = NULL;
+                        return fail(p, "out of memory");
+                }
+                if (json_object_get(def, "config")) {
+                        if (make_instance(p, key, NULL, where, &h) < 0)
+                                return -EINVAL;
+                        continue;
+                }
+                r = plugin_open(json_string_value(json_object_get(def, "path")), &dl, &ops, &err);
+                if (r < 0) {
+                        fail(p, "%s: handler \"%s\": %s", where, key, err ? err : strerror(-r));
+                        free(err);
+                        return -EINVAL;
+                }
+                dlclose(dl);
+        }
         return 0;
 }
 
@@ -450,7 +588,7 @@ static int parse_rule(struct parse *p, json_t *v, const char *where, struct rule
                             json_integer_value(idx) > 5)
                                 return fail(p, "%s: string \"index\" must be 0..5", where);
                         r->strs[i].index = (unsigned)json_integer_value(idx);
-                        r->strs[i].glob = dup_string(p, glob, where, "strings[].glob");
+                        r->strs[i].glob = dup_glob(p, glob, where, "strings[].glob");
                         if (!r->strs[i].glob)
                                 return -EINVAL;
                         r->n_strs = i + 1;
@@ -492,10 +630,10 @@ static int parse_match(struct parse *p, json_t *v, const char *where, struct pol
         if (check_keys(p, v, where, keys) < 0)
                 return -EINVAL;
         if ((x = json_object_get(v, "metadata")) &&
-            !(pol->match_metadata = dup_string(p, x, where, "match.metadata")))
+            !(pol->match_metadata = dup_glob(p, x, where, "match.metadata")))
                 return -EINVAL;
         if ((x = json_object_get(v, "container")) &&
-            !(pol->match_container = dup_string(p, x, where, "match.container")))
+            !(pol->match_container = dup_glob(p, x, where, "match.container")))
                 return -EINVAL;
         ann = json_object_get(v, "annotations");
         if (!ann)
@@ -508,7 +646,7 @@ static int parse_match(struct parse *p, json_t *v, const char *where, struct pol
                 return fail(p, "out of memory");
         json_object_foreach (ann, key, x) {
                 pol->annotation_keys[i] = strdup(key);
-                pol->annotation_globs[i] = dup_string(p, x, where, "match.annotations[]");
+                pol->annotation_globs[i] = dup_glob(p, x, where, "match.annotations[]");
                 pol->n_annotations = ++i;
                 if (!pol->annotation_keys[i - 1] || !pol->annotation_globs[i - 1])
                         return fail(p, "out of memory");
@@ -757,10 +895,10 @@ struct config *config_unref(struct config *c)
         return NULL;
 }
 
-int config_load_string(const char *text, const char *source, struct config **ret_config,
-                       char **ret_error)
+int config_load_string_flags(const char *text, const char *source, unsigned flags,
+                             struct config **ret_config, char **ret_error)
 {
-        struct parse p = {};
+        struct parse p = { .flags = flags };
         json_error_t jerr;
         json_t *root;
 
@@ -788,8 +926,8 @@ int config_load_string(const char *text, const char *source, struct config **ret
         root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
                 fail(&p, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-        else
-                parse_root(&p, root);
+        else if (parse_root(&p, root) >= 0 && (flags & CONFIG_OPEN_ALL_HANDLERS))
+                open_unused_handlers(&p);
         if (root)
                 json_decref(root);
         if (p.error || !p.c->source) {
@@ -808,7 +946,14 @@ int config_load_string(const char *text, const char *source, struct config **ret
         return 0;
 }
 
-int config_load(const char *path, bool required, struct config **ret_config, char **ret_error)
+int config_load_string(const char *text, const char *source, struct config **ret_config,
+                       char **ret_error)
+{
+        return config_load_string_flags(text, source, 0, ret_config, ret_error);
+}
+
+int config_load_flags(const char *path, bool required, unsigned flags, struct config **ret_config,
+                      char **ret_error)
 {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
@@ -819,8 +964,8 @@ int config_load(const char *path, bool required, struct config **ret_config, cha
                 int r = negative_errno();
 
                 if (r == -ENOENT && !required)
-                        return config_load_string(builtin_default, "built-in default", ret_config,
-                                                  ret_error);
+                        return config_load_string_flags(builtin_default, "built-in default", flags,
+                                                        ret_config, ret_error);
                 if (asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0)
                         *ret_error = NULL;
                 return r;
@@ -842,7 +987,12 @@ int config_load(const char *path, bool required, struct config **ret_config, cha
                         *ret_error = NULL;
                 return -EINVAL;
         }
-        return config_load_string(text, path, ret_config, ret_error);
+        return config_load_string_flags(text, path, flags, ret_config, ret_error);
+}
+
+int config_load(const char *path, bool required, struct config **ret_config, char **ret_error)
+{
+        return config_load_flags(path, required, 0, ret_config, ret_error);
 }
 
 static bool glob_match(const char *glob, const char *s)

@@ -102,6 +102,22 @@ int config_load(const char *path, bool required, struct config **ret_config, cha
 int config_load_string(const char *text, const char *source, struct config **ret_config,
                        char **ret_error);
 
+/* config_load() and config_load_string() with flags: */
+enum {
+        /* --check-config: also open every handler "handlers" defines that no chain names
+         * (dlopen and ABI check; started with its "config" when the definition has one). */
+        CONFIG_OPEN_ALL_HANDLERS = 1 << 0,
+};
+int config_load_flags(const char *path, bool required, unsigned flags, struct config **ret_config,
+                      char **ret_error);
+int config_load_string_flags(const char *text, const char *source, unsigned flags,
+                             struct config **ret_config, char **ret_error);
+
+/* NULL when `glob` is a valid fnmatch(3) pattern (without FNM_NOESCAPE), else what is wrong
+ * with it (a static string): a lone trailing backslash, a "[" without its "]", an unknown
+ * character class, a reversed range. */
+const char *glob_error(const char *glob);
+
 struct config *config_ref(struct config *c);
 struct config *config_unref(struct config *c);
 

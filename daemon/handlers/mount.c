@@ -184,6 +184,21 @@ static char why_buf[192];
 #define why_named(fmt, name) \
         (snprintf(why_buf, sizeof(why_buf), fmt, (name) ? (name) : "(not a string)"), why_buf)
 
+/* The first pattern of a list that is not a valid glob, as a reason naming it, or NULL. */
+static const char *bad_glob(char *const *l, size_t n, const char *key)
+{
+        for (size_t i = 0; i < n; i++) {
+                const char *e = glob_error(l[i]);
+
+                if (e) {
+                        snprintf(why_buf, sizeof(why_buf),
+                                 "\"%s\": \"%.64s\" is not a valid glob: %s", key, l[i], e);
+                        return why_buf;
+                }
+        }
+        return NULL;
+}
+
 int mount_policy_parse(const char *json, struct mount_policy **ret, const char **ret_why)
 {
         static const char *const keys[] = { "fstypes",
@@ -233,11 +248,15 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                 why = "\"fstypes\" must be a list of names";
                 goto fail;
         }
+        if ((why = bad_glob(p->fstypes, p->n_fstypes, "fstypes")))
+                goto fail;
         if ((v = json_object_get(root, "sources")) &&
             parse_list(v, false, false, &p->sources, &p->n_sources) < 0) {
                 why = "\"sources\" must be a list of globs";
                 goto fail;
         }
+        if ((why = bad_glob(p->sources, p->n_sources, "sources")))
+                goto fail;
         v = json_object_get(root, "targets");
         if (!v || parse_list(v, true, false, &p->targets, &p->n_targets) < 0 || p->n_targets == 0) {
                 why = "\"targets\" must be a non-empty list of canonical absolute paths";
@@ -248,6 +267,8 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                 why = "\"data\" must be a list of globs";
                 goto fail;
         }
+        if ((why = bad_glob(p->data, p->n_data, "data")))
+                goto fail;
         if ((v = json_object_get(root, "allow_flags"))) {
                 if (!json_is_array(v)) {
                         why = "\"allow_flags\" must be a list of flag names";

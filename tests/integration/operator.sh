@@ -12,6 +12,7 @@
 set -u
 export LC_ALL=C
 SRC=${SCMPD_SOURCE_ROOT:?}
+PLUGIN_OK=${1:?a test handler plugin} PLUGIN_BADABI=${2:?a plugin with a wrong ABI}
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok: $*"; }
 bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
@@ -132,6 +133,33 @@ check "--check-config refuses a control.group that does not exist (rc $rc)" \
 echo '{ "policies": [] }' >"$T/g.json"
 "$SCMPD_BIN" --check-config --config "$T/g.json" --log-target stderr >/dev/null 2>&1
 check "--check-config accepts the default group even where it does not exist" "[ $? -eq 0 ]"
+
+# ---- --check-config opens every handler the file defines, and refuses an invalid glob
+cc() { # NAME JSON: --check-config on it; sets rc, the log in $T/NAME.e
+        printf '%s\n' "$2" >"$T/$1.json"
+        "$SCMPD_BIN" --check-config --config "$T/$1.json" --log-target stderr >/dev/null 2>"$T/$1.e"
+        rc=$?
+}
+cc h1 '{ "handlers": { "x": { "path": "/nonexistent/scmpd-x.so" } }, "policies": [] }'
+check "--check-config opens a handler no chain names: a missing object (rc $rc)" \
+        "[ $rc -eq 1 ] && grep -q 'handlers.x: handler \"x\"' '$T/h1.e'"
+cc h2 '{ "handlers": { "y": { "path": "'"$PLUGIN_BADABI"'" } }, "policies": [] }'
+check "--check-config opens a handler no chain names: a wrong ABI (rc $rc)" \
+        "[ $rc -eq 1 ] && grep -q 'handlers.y: handler \"y\"' '$T/h2.e'"
+cc h3 '{ "handlers": { "z": { "path": "'"$PLUGIN_OK"'", "config": { "errno": 5000 } } },
+        "policies": [] }'
+check "--check-config starts a handler no chain names with its config (rc $rc)" \
+        "[ $rc -eq 1 ] && grep -q 'handlers.z: handler \"z\" refused its configuration' '$T/h3.e'"
+cc h4 '{ "handlers": { "z": { "path": "'"$PLUGIN_OK"'", "config": { "errno": 5 } },
+        "w": { "path": "'"$PLUGIN_OK"'" } }, "policies": [] }'
+check "--check-config accepts handlers no chain names when they open (rc $rc)" "[ $rc -eq 0 ]"
+cc g1 '{ "policies": [ { "match": { "container": "web-[0-9" } } ] }'
+check "--check-config refuses an invalid glob and names it (rc $rc)" \
+        "[ $rc -eq 1 ] && grep -q 'policies\[0\].match.container: \"web-\[0-9\" is not a valid glob' '$T/g1.e'"
+cc g2 '{ "policies": [ { "rules": [ { "syscalls": ["mkdir"], "chain": ["continue"],
+        "strings": [ { "index": 0, "glob": "/tmp/\\" } ] } ] } ] }'
+check "--check-config refuses a string glob ending in a lone backslash (rc $rc)" \
+        "[ $rc -eq 1 ] && grep -q 'strings\[\].glob: .* is not a valid glob: a lone' '$T/g2.e'"
 
 # ---- the built-in default and the ready line
 start_scmpd() { # NAME [ARGS...]: scmpd on $T/NAME.{sock,ctl}, log $T/NAME.log; sets DPID

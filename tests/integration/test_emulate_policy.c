@@ -90,6 +90,20 @@ static void test_mount_parse(void **state)
         mount_refused("{\"targets\": [\"/mnt/\"]}", "trailing slash");
         mount_refused("{\"targets\": [\"/mnt/../etc\"]}", "dot-dot target");
         mount_refused("{\"targets\": [\"/mnt\"], \"bogus\": 1}", "unknown key");
+        mount_refused("{\"targets\": [\"/mnt\"], \"sources\": [\"/srv/[ab\"]}", "bad glob");
+        mount_refused("{\"targets\": [\"/mnt\"], \"data\": [\"size=\\\\\"]}", "lone \\");
+        mount_refused("{\"targets\": [\"/mnt\"], \"fstypes\": [\"[[:nope:]]\"]}", "bad class");
+        {
+                struct mount_policy *bad = NULL;
+                const char *why = NULL;
+
+                assert_int_equal(mount_policy_parse("{\"targets\": [\"/mnt\"], "
+                                                    "\"sources\": [\"ok\", \"[z-a]\"]}",
+                                                    &bad, &why),
+                                 -EINVAL);
+                assert_non_null(why);
+                assert_non_null(strstr(why, "\"sources\": \"[z-a]\" is not a valid glob"));
+        }
         mount_refused("{\"targets\": [\"/mnt\"], \"allow_flags\": [\"move\"]}", "MS_MOVE name");
         mount_refused("{\"targets\": [\"/mnt\"], \"allow_flags\": \"bind\"}", "not a list");
         mount_refused("{\"targets\": [\"/mnt\"], \"force_flags\": [\"bind\"]}", "force bind");
