@@ -301,6 +301,16 @@ int main(int argc, char **argv)
                 log_error("cannot set up dispatch: %s", strerror(-r));
                 return EXIT_FAILURE;
         }
+        /* Catch the stop signals before any socket accepts: whoever sees a socket of ours may
+         * stop us, and must meet the handler, not the default action. libuv runs on_signal()
+         * only from uv_run(), when everything below is up. */
+        uv_signal_init(d.loop, &d.sig_hup);
+        uv_signal_init(d.loop, &d.sig_term);
+        uv_signal_init(d.loop, &d.sig_int);
+        d.sig_hup.data = d.sig_term.data = d.sig_int.data = &d;
+        uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
+        uv_signal_start(&d.sig_term, on_signal, SIGTERM);
+        uv_signal_start(&d.sig_int, on_signal, SIGINT);
         r = sd_take_listen_fd(&d);
         if (r < 0)
                 r = ensure_parent_dir(d.listen_path);
@@ -323,13 +333,6 @@ int main(int argc, char **argv)
         /* Adopt the listeners and in-flight journal a previous run left in the fd
          * store (nothing without systemd). */
         (void)sd_adopt(&d);
-        uv_signal_init(d.loop, &d.sig_hup);
-        uv_signal_init(d.loop, &d.sig_term);
-        uv_signal_init(d.loop, &d.sig_int);
-        d.sig_hup.data = d.sig_term.data = d.sig_int.data = &d;
-        uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
-        uv_signal_start(&d.sig_term, on_signal, SIGTERM);
-        uv_signal_start(&d.sig_int, on_signal, SIGINT);
 
         /* Sockets are bound and the fd store adopted; from here on scmpd makes
          * only the system calls it serves with. Asked for and not possible is fatal. */
