@@ -68,6 +68,60 @@ static char *cap_normalize(const char *s, size_t len)
         return c;
 }
 
+/* Linux's capability names (<linux/capability.h>, 0 to 40): a --caps typo would silently drop
+ * the profile's rules conditioned on the intended capability. */
+static bool cap_known(const char *cap)
+{
+        static const char *const names[] = {
+                "CHOWN",
+                "DAC_OVERRIDE",
+                "DAC_READ_SEARCH",
+                "FOWNER",
+                "FSETID",
+                "KILL",
+                "SETGID",
+                "SETUID",
+                "SETPCAP",
+                "LINUX_IMMUTABLE",
+                "NET_BIND_SERVICE",
+                "NET_BROADCAST",
+                "NET_ADMIN",
+                "NET_RAW",
+                "IPC_LOCK",
+                "IPC_OWNER",
+                "SYS_MODULE",
+                "SYS_RAWIO",
+                "SYS_CHROOT",
+                "SYS_PTRACE",
+                "SYS_PACCT",
+                "SYS_ADMIN",
+                "SYS_BOOT",
+                "SYS_NICE",
+                "SYS_RESOURCE",
+                "SYS_TIME",
+                "SYS_TTY_CONFIG",
+                "MKNOD",
+                "LEASE",
+                "AUDIT_WRITE",
+                "AUDIT_CONTROL",
+                "SETFCAP",
+                "MAC_OVERRIDE",
+                "MAC_ADMIN",
+                "SYSLOG",
+                "WAKE_ALARM",
+                "BLOCK_SUSPEND",
+                "AUDIT_READ",
+                "PERFMON",
+                "BPF",
+                "CHECKPOINT_RESTORE",
+        };
+
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                if (strcmp(cap + 4, names[i]) == 0)
+                        return true;
+        return false;
+}
+
 /* The value the kernel puts in seccomp_data.arch for tasks of this arch. */
 static uint32_t arch_data_token(const struct scmpd_arch *a)
 {
@@ -151,7 +205,8 @@ static int print_stats(const struct sock_filter *prog, size_t len, size_t stub_l
                        stub_len);
         else
                 printf("program: %zu instructions\n", len);
-        printf("%-12s %8s %8s %6s %10s\n", "arch", "syscalls", "mean", "max", "cacheable");
+        printf("%-12s %8s %10s %10s %10s\n", "ARCH", "SYSCALLS", "INSNS-MEAN", "INSNS-MAX",
+               "CACHEABLE");
         for (size_t i = 0; i < n_arches; i++) {
                 const struct scmpd_arch *a = scmpd_arch_by_token(arches[i]);
                 unsigned long long total = 0;
@@ -184,9 +239,12 @@ static int print_stats(const struct sock_filter *prog, size_t len, size_t stub_l
                         }
                         cacheable += r > 0;
                 }
-                printf("%-12s %8zu %8.2f %6u %10zu\n", a->name, count,
+                printf("%-12s %8zu %10.2f %10u %10zu\n", a->name, count,
                        count ? (double)total / (double)count : 0.0, max, cacheable);
         }
+        printf("SYSCALLS: the arch's syscalls run through the program; INSNS-MEAN, INSNS-MAX: "
+               "BPF\ninstructions executed per syscall; CACHEABLE: syscalls the kernel's action "
+               "cache\ncan allow without running the program.\n");
         return 0;
 }
 
@@ -257,7 +315,12 @@ int cmd_compile(int argc, char **argv)
                                                 scmpctl_err("out of memory");
                                                 goto out;
                                         }
-                                        n_caps++;
+                                        if (!cap_known(caps[n_caps++])) {
+                                                scmpctl_err("--caps: unknown capability '%s'",
+                                                            caps[n_caps - 1]);
+                                                ret = EXIT_USAGE;
+                                                goto out;
+                                        }
                                 }
                                 s += len;
                                 if (*s == ',')
@@ -316,7 +379,11 @@ int cmd_compile(int argc, char **argv)
 
         r = scmpd_profile_parse_file(argv[optind], compile_warn, NULL, &profile, &error);
         if (r < 0) {
-                scmpctl_err("%s: %s", argv[optind], error ? error : strerror(-r));
+                /* The library's message may name the file already: never twice. */
+                if (error && strncmp(error, argv[optind], strlen(argv[optind])) == 0)
+                        scmpctl_err("%s", error);
+                else
+                        scmpctl_err("%s: %s", argv[optind], error ? error : strerror(-r));
                 goto out;
         }
         r = scmpd_profile_compile(profile, &target, compile_warn, NULL, &filter, &error);

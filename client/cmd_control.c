@@ -6,7 +6,9 @@
  *
  * Exit status (scmpctl(1)): 0 success; 1 scmpd refused or failed the request; 2 usage;
  * 3 scmpd is not running (no socket, or nobody listening); 4 access denied; 5 protocol error
- * (the connection broke or the reply was malformed).
+ * (the connection broke or the reply was malformed); 6 scmpd did not accept the connection or
+ * did not answer within --timeout (default 5 s; a stopped or wedged scmpd must not hang a script
+ * or a monitoring probe forever).
  *
  * Everything from the socket is treated as untrusted: replies are bounded in size, parsed with
  * jansson, and every member is type-checked before use (a missing or mistyped member prints as
@@ -29,6 +31,7 @@
 
 #include "config.h"
 #include "scmpctl.h"
+#include "scmpd/arch.h"
 #include "scmpd/filter.h"
 #include "scmpd/profile.h"
 #include "util.h"
@@ -41,7 +44,10 @@ enum {
         EXIT_NOT_RUNNING = 3,
         EXIT_DENIED = 4,
         EXIT_PROTOCOL = 5,
+        EXIT_TIMEOUT = 6,
 };
+
+#define DEFAULT_TIMEOUT_MS 5000
 
 struct ctl_opts {
         const char *socket;
@@ -51,6 +57,7 @@ struct ctl_opts {
         const char *verdict;
         const char *output;
         bool histograms;
+        unsigned timeout_ms; /* connect and each reply; 0: wait forever */
 };
 
 static const char *printable(const char *s);
@@ -61,9 +68,21 @@ struct ctl_conn {
         int fd;
         char *buf;
         size_t len, cap;
+        unsigned timeout_ms;
 };
 
-static int ctl_connect(const char *path, struct ctl_conn *ret)
+/* The socket's send and receive timeouts: a Unix stream connect() waits for room in the
+ * listener's backlog under SO_SNDTIMEO, and recv() under SO_RCVTIMEO; both then fail with
+ * EAGAIN. 0 clears them. */
+static void set_timeouts(int fd, unsigned ms)
+{
+        struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+        (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+static int ctl_connect(const char *path, unsigned timeout_ms, struct ctl_conn *ret)
 {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         size_t plen = strlen(path);
@@ -81,6 +100,7 @@ static int ctl_connect(const char *path, struct ctl_conn *ret)
                 scmpctl_err("socket: %m");
                 return EXIT_FAILURE;
         }
+        set_timeouts(fd, timeout_ms);
         if (connect(fd, (struct sockaddr *)&sa,
                     (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
                                 (path[0] == '@' ? 0 : 1))) < 0) {
@@ -97,10 +117,16 @@ static int ctl_connect(const char *path, struct ctl_conn *ret)
                                     strerror(e));
                         return EXIT_NOT_RUNNING;
                 }
+                if (e == EAGAIN || e == EINPROGRESS) {
+                        scmpctl_err("scmpd did not accept the connection on %s within %u.%03u s "
+                                    "(is it stopped or overloaded? see --timeout)",
+                                    path, timeout_ms / 1000, timeout_ms % 1000);
+                        return EXIT_TIMEOUT;
+                }
                 scmpctl_err("cannot connect to %s: %s", path, strerror(e));
                 return EXIT_NOT_RUNNING;
         }
-        *ret = (struct ctl_conn){ .fd = fd };
+        *ret = (struct ctl_conn){ .fd = fd, .timeout_ms = timeout_ms };
         return 0;
 }
 
@@ -145,6 +171,12 @@ static int ctl_read_line(struct ctl_conn *c, char **ret)
                 n = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
                 if (n < 0 && errno == EINTR)
                         continue;
+                if (n < 0 && errno == EAGAIN) { /* EWOULDBLOCK is the same */
+                        scmpctl_err("scmpd did not answer within %u.%03u s (is it stopped or "
+                                    "overloaded? see --timeout)",
+                                    c->timeout_ms / 1000, c->timeout_ms % 1000);
+                        return EXIT_TIMEOUT;
+                }
                 if (n <= 0) {
                         if (n < 0)
                                 scmpctl_err("reading from scmpd: %m");
@@ -232,7 +264,7 @@ static int call(const struct ctl_opts *o, json_t *req, json_t **ret_reply, json_
         json_t *reply = NULL;
         int r;
 
-        r = ctl_connect(o->socket, &c);
+        r = ctl_connect(o->socket, o->timeout_ms, &c);
         if (r) {
                 json_decref(req);
                 return r;
@@ -265,6 +297,7 @@ enum {
         OPT_SYSCALL,
         OPT_VERDICT,
         OPT_HISTOGRAMS,
+        OPT_TIMEOUT,
 };
 
 static bool help_requested; /* --help: usage on stdout, exit 0 */
@@ -273,7 +306,9 @@ static int parse_opts(int argc, char **argv, const char *allowed, struct ctl_opt
                       int *ret_optind)
 {
         static const struct option options[] = {
-                { "socket", required_argument, NULL, OPT_SOCKET },
+                { "control", required_argument, NULL, OPT_SOCKET },
+                { "socket", required_argument, NULL, OPT_SOCKET }, /* the old name */
+                { "timeout", required_argument, NULL, OPT_TIMEOUT },
                 { "json", no_argument, NULL, OPT_JSON },
                 { "container", required_argument, NULL, OPT_CONTAINER },
                 { "syscall", required_argument, NULL, OPT_SYSCALL },
@@ -285,7 +320,8 @@ static int parse_opts(int argc, char **argv, const char *allowed, struct ctl_opt
         };
         int c;
 
-        *o = (struct ctl_opts){ .socket = getenv("SCMPD_CONTROL_SOCKET") };
+        *o = (struct ctl_opts){ .socket = getenv("SCMPD_CONTROL_SOCKET"),
+                                .timeout_ms = DEFAULT_TIMEOUT_MS };
         if (!o->socket || !*o->socket)
                 o->socket = DEFAULT_CONTROL;
         optind = 1;
@@ -299,6 +335,23 @@ static int parse_opts(int argc, char **argv, const char *allowed, struct ctl_opt
                 case OPT_JSON:
                         o->json = true;
                         continue;
+                case OPT_TIMEOUT: {
+                        char *end = NULL;
+                        double sec;
+
+                        errno = 0;
+                        sec = strtod(optarg, &end);
+                        if (errno || end == optarg || *end || !(sec >= 0 && sec <= 86400)) {
+                                scmpctl_err("--timeout: '%s' is not a number of seconds "
+                                            "(0..86400, 0 waits forever)",
+                                            optarg);
+                                return -1;
+                        }
+                        o->timeout_ms = (unsigned)(sec * 1000 + 0.5);
+                        if (sec > 0 && o->timeout_ms == 0)
+                                o->timeout_ms = 1;
+                        continue;
+                }
                 case 'h':
                         help_requested = true;
                         return -1;
@@ -337,8 +390,9 @@ static int parse_opts(int argc, char **argv, const char *allowed, struct ctl_opt
 static int usage(const char *text)
 {
         fprintf(help_requested ? stdout : stderr,
-                "Usage: scmpctl %s\n       (common options: --socket PATH, --json; see "
-                "scmpctl(1))\n",
+                "Usage: scmpctl %s\n       (common options: --control PATH (scmpd's control "
+                "socket), "
+                "--timeout SECONDS (default 5, 0 waits forever), --json; see scmpctl(1))\n",
                 text);
         return help_requested ? 0 : EXIT_USAGE;
 }
@@ -429,6 +483,39 @@ static void print_names(const char *label, json_t *names, bool always)
         printf("\n");
 }
 
+/* The policy's handler instances (one per chain entry), by name once each, in first-use order,
+ * with their count when a name is used more than once: "audit x3 mount mknod". */
+static void print_handlers(json_t *names)
+{
+        size_t i, j, n = json_array_size(names);
+
+        printf("Handlers: ");
+        if (!n)
+                printf(" (none)");
+        for (i = 0; i < n; i++) {
+                const char *name = json_string_value(json_array_get(names, i));
+                unsigned uses = 0;
+                bool seen = false;
+
+                for (j = 0; j < n && !seen; j++) {
+                        const char *other = json_string_value(json_array_get(names, j));
+                        bool same =
+                                (!name && !other) || (name && other && strcmp(name, other) == 0);
+
+                        if (same && j < i)
+                                seen = true;
+                        else if (same)
+                                uses++;
+                }
+                if (seen)
+                        continue;
+                printf(" %s", name ? printable(name) : "?");
+                if (uses > 1)
+                        printf(" x%u", uses);
+        }
+        printf("\n");
+}
+
 int cmd_status(int argc, char **argv)
 {
         static const char *const feats[][2] = {
@@ -446,7 +533,7 @@ int cmd_status(int argc, char **argv)
         int r, oi;
 
         if (parse_opts(argc, argv, "", &o, &oi) < 0 || oi != argc)
-                return usage("status [--socket PATH] [--json]");
+                return usage("status [--control PATH] [--json]");
         r = call(&o, json_pack("{s:s}", "command", "status"), &reply, &res);
         if (r)
                 return r;
@@ -471,7 +558,7 @@ int cmd_status(int argc, char **argv)
                        i + 1 < ELEMENTSOF(feats) ? "," : "\n");
         printf("Policy:    %s (%zu policies), default %s\n", str_or(cfg, "source", "-"),
                json_array_size(json_object_get(cfg, "policies")), str_or(cfg, "default", "-"));
-        print_names("Handlers: ", json_object_get(cfg, "handlers"), true);
+        print_handlers(json_object_get(cfg, "handlers"));
         print_names("Disabled: ", json_object_get(cfg, "disabled_handlers"), false);
         printf("Control:   group %s\n", str_or(cfg, "control_group", "(root only)"));
         printf("Limits:   ");
@@ -506,7 +593,7 @@ int cmd_listeners(int argc, char **argv)
         int r, oi;
 
         if (parse_opts(argc, argv, "", &o, &oi) < 0 || oi != argc)
-                return usage("listeners [--socket PATH] [--json]");
+                return usage("listeners [--control PATH] [--json]");
         r = call(&o, json_pack("{s:s}", "command", "listeners"), &reply, &res);
         if (r)
                 return r;
@@ -516,8 +603,9 @@ int cmd_listeners(int argc, char **argv)
                 json_decref(reply);
                 return 0;
         }
-        printf("%-7s %-24s %-8s %-8s %-8s %9s %8s %8s %-16s %s\n", "SESSION", "CONTAINER", "PID",
-               "RUNTIME", "AGE", "HANDLED", "INFLIGHT", "OLDEST", "METADATA", "ANNOTATIONS");
+        printf("%-7s %-24s %-8s %-8s %-8s %9s %8s %8s %-20s %-16s %s\n", "SESSION", "CONTAINER",
+               "PID", "RUNTIME", "AGE", "HANDLED", "INFLIGHT", "OLDEST", "POLICY", "METADATA",
+               "ANNOTATIONS");
         json_array_foreach (list, i, l) {
                 char age[32], oldest[32];
                 json_t *ann = json_object_get(l, "annotations"), *v;
@@ -529,10 +617,14 @@ int cmd_listeners(int argc, char **argv)
                         fmt_duration(num_of(l, "oldest_inflight_seconds"), oldest, sizeof(oldest));
                 else
                         snprintf(oldest, sizeof(oldest), "-");
-                printf("%-7lld %-24.64s %-8lld %-8s %-8s %9lld %8lld %8s %-16.64s ",
+                /* A listener no policy matched is answered by the default verdict alone. */
+                printf("%-7lld %-24.64s %-8lld %-8s %-8s %9lld %8lld %8s %-20.64s %-16.64s ",
                        int_of(l, "session"), str_or(l, "container", "-"), int_of(l, "pid"),
                        str_or(l, "runtime", "-"), age, int_of(l, "handled"), int_of(l, "inflight"),
-                       oldest, str_or(l, "metadata", "-"));
+                       oldest,
+                       json_is_false(json_object_get(l, "matched")) ? "(none: default)"
+                                                                    : str_or(l, "policy", "-"),
+                       str_or(l, "metadata", "-"));
                 json_object_foreach (ann, key, v) {
                         printf("%s%.64s=", first ? "" : ",", printable(key));
                         printf("%.64s", json_is_string(v) ? printable(json_string_value(v)) : "");
@@ -633,7 +725,7 @@ int cmd_stats(int argc, char **argv)
         int r, oi;
 
         if (parse_opts(argc, argv, "H", &o, &oi) < 0 || oi != argc)
-                return usage("stats [--histograms] [--socket PATH] [--json]");
+                return usage("stats [--histograms] [--control PATH] [--json]");
         r = call(&o, json_pack("{s:s}", "command", "stats"), &reply, &res);
         if (r)
                 return r;
@@ -669,7 +761,12 @@ int cmd_metrics(int argc, char **argv)
         int r, oi;
 
         if (parse_opts(argc, argv, "o", &o, &oi) < 0 || oi != argc)
-                return usage("metrics [--socket PATH] [-o FILE]");
+                return usage("metrics [--control PATH] [-o FILE]");
+        if (o.json) {
+                scmpctl_err("metrics: --json is not accepted: the output is the Prometheus text "
+                            "format (scmpctl stats --json has the same numbers as JSON)");
+                return EXIT_USAGE;
+        }
         r = call(&o, json_pack("{s:s}", "command", "metrics"), &reply, &res);
         if (r)
                 return r;
@@ -711,7 +808,23 @@ int cmd_reload(int argc, char **argv)
         int r, oi;
 
         if (parse_opts(argc, argv, "", &o, &oi) < 0 || oi != argc)
-                return usage("reload [--socket PATH] [--json]");
+                return usage("reload [--control PATH] [--json]");
+        if (o.json) {
+                /* The refusal's reply, with its reason, is the result a script wants. */
+                struct ctl_conn c = { .fd = -1 };
+
+                r = ctl_connect(o.socket, o.timeout_ms, &c);
+                if (r)
+                        return r;
+                r = ctl_request(&c, json_pack("{s:s}", "command", "reload"), &reply);
+                ctl_close(&c);
+                if (r)
+                        return r;
+                r = reply_result(reply, &res);
+                print_json(r == 0 ? res : reply);
+                json_decref(reply);
+                return r;
+        }
         r = call(&o, json_pack("{s:s}", "command", "reload"), &reply, &res);
         if (r)
                 return r;
@@ -732,13 +845,13 @@ int cmd_handler(int argc, char **argv)
         int r, oi;
 
         if (parse_opts(argc, argv, "", &o, &oi) < 0 || argc - oi != 2)
-                return usage("handler enable|disable NAME [--socket PATH] [--json]");
+                return usage("handler enable|disable NAME [--control PATH] [--json]");
         if (strcmp(argv[oi], "enable") == 0)
                 cmd = "handler-enable";
         else if (strcmp(argv[oi], "disable") == 0)
                 cmd = "handler-disable";
         else
-                return usage("handler enable|disable NAME [--socket PATH] [--json]");
+                return usage("handler enable|disable NAME [--control PATH] [--json]");
         r = call(&o, json_pack("{s:s,s:s}", "command", cmd, "name", argv[oi + 1]), &reply, &res);
         if (r)
                 return r;
@@ -754,6 +867,14 @@ int cmd_handler(int argc, char **argv)
 
 /* ---- monitor ---- */
 
+static bool syscall_known(const char *name)
+{
+        for (size_t i = 0; i < scmpd_arch_count(); i++)
+                if (scmpd_syscall_nr(scmpd_arch_at(i), name) >= 0)
+                        return true;
+        return false;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
         struct ctl_conn c = { .fd = -1 };
@@ -762,8 +883,15 @@ int cmd_monitor(int argc, char **argv)
         int r, oi;
 
         if (parse_opts(argc, argv, "csv", &o, &oi) < 0 || oi != argc)
-                return usage("monitor [--container ID] [--syscall S] [--verdict V] "
-                             "[--socket PATH] [--json]");
+                return usage("monitor [--container GLOB] [--syscall NAME] [--verdict V] "
+                             "[--control PATH] [--json]");
+        /* A typo would filter out everything, silently: the name must be a system call of
+         * some architecture scmpd knows. */
+        if (o.syscall && !syscall_known(o.syscall)) {
+                scmpctl_err("monitor: unknown system call '%s' (scmpctl syscalls lists them)",
+                            printable(o.syscall));
+                return EXIT_USAGE;
+        }
         req = json_pack("{s:s}", "command", "monitor");
         if (req && o.container)
                 json_object_set_new(req, "container", json_string(o.container));
@@ -771,7 +899,7 @@ int cmd_monitor(int argc, char **argv)
                 json_object_set_new(req, "syscall", json_string(o.syscall));
         if (req && o.verdict)
                 json_object_set_new(req, "verdict", json_string(o.verdict));
-        r = ctl_connect(o.socket, &c);
+        r = ctl_connect(o.socket, o.timeout_ms, &c);
         if (r) {
                 json_decref(req);
                 return r;
@@ -784,6 +912,8 @@ int cmd_monitor(int argc, char **argv)
                 ctl_close(&c);
                 return r;
         }
+        /* Subscribed: events come when they come. */
+        set_timeouts(c.fd, 0);
         setvbuf(stdout, NULL, _IOLBF, 0);
         if (!o.json)
                 printf("%-12s %-20s %-8s %-16s %-9s %-16s %-12s %s\n", "TIME", "CONTAINER", "TID",
@@ -964,7 +1094,7 @@ static int audit_profile(int argc, char **argv)
         int r, oi;
 
         if (parse_opts(argc, argv, "co", &o, &oi) < 0 || oi != argc || !o.container)
-                return usage("audit profile --container ID [-o FILE] [--socket PATH]");
+                return usage("audit profile --container ID [-o FILE] [--control PATH]");
         r = call(&o, json_pack("{s:s,s:s}", "command", "audit", "container", o.container), &reply,
                  &res);
         if (r)
@@ -1012,7 +1142,7 @@ int cmd_audit(int argc, char **argv)
         if (argc >= 2 && strcmp(argv[1], "profile") == 0)
                 return audit_profile(argc - 1, argv + 1);
         if (parse_opts(argc, argv, "c", &o, &oi) < 0 || oi != argc)
-                return usage("audit [--container ID] [--socket PATH] [--json]\n"
+                return usage("audit [--container ID] [--control PATH] [--json]\n"
                              "       scmpctl audit profile --container ID [-o FILE]");
         req = json_pack("{s:s}", "command", "audit");
         if (req && o.container)

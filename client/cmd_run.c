@@ -1,10 +1,10 @@
 /*
  * scmpctl run: start a command under a seccomp filter whose NOTIFY rules scmpd serves.
  *
- *   scmpctl run [--profile P] [--metadata M] [--id ID] [--socket PATH] -- CMD ARGS...
+ *   scmpctl run [--profile P] [--metadata M] [--id ID] [--handoff PATH] -- CMD ARGS...
  *
  * The filter comes from an OCI/Docker profile (its listenerPath and listenerMetadata are used
- * unless --socket/--metadata say otherwise), or, without --profile, from a built-in set that
+ * unless --handoff/--metadata say otherwise), or, without --profile, from a built-in set that
  * notifies mkdir, mkdirat, mknod, mknodat, mount and umount2 and allows everything else.
  *
  * The handoff follows runc's design, because any syscall the child makes after loading the
@@ -44,13 +44,13 @@ static volatile sig_atomic_t child_pid;
 
 static void run_usage(FILE *out)
 {
-        fprintf(out, "Usage: scmpctl run [--profile P] [--metadata M] [--id ID] [--socket PATH] "
+        fprintf(out, "Usage: scmpctl run [--profile P] [--metadata M] [--id ID] [--handoff PATH] "
                      "-- CMD ARGS...\n\n"
                      "  --profile P    OCI or Docker seccomp profile (default: notify mkdir,\n"
                      "                 mkdirat, mknod, mknodat, mount, umount2; allow the rest)\n"
                      "  --metadata M   listener metadata for scmpd's policy matching\n"
-                     "  --id ID        the id scmpd sees (default scmpctl-<pid>)\n"
-                     "  --socket PATH  scmpd's handoff socket (default: the profile's\n"
+                     "  --id ID        the id scmpd sees (default scmpd-<PID>, PID the command's)\n"
+                     "  --handoff PATH scmpd's handoff socket (default: the profile's\n"
                      "                 listenerPath, else " DEFAULT_SOCKET ")\n");
 }
 
@@ -119,7 +119,8 @@ int cmd_run(int argc, char **argv)
                 { "profile", required_argument, NULL, 'p' },
                 { "metadata", required_argument, NULL, 'm' },
                 { "id", required_argument, NULL, 'i' },
-                { "socket", required_argument, NULL, 's' },
+                { "handoff", required_argument, NULL, 's' },
+                { "socket", required_argument, NULL, 's' }, /* the old name */
                 { "help", no_argument, NULL, 'h' },
                 {},
         };

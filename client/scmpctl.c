@@ -12,6 +12,12 @@
 
 static int cmd_version(int argc, char **argv)
 {
+        if (argc > 1) {
+                bool help = strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0;
+
+                fprintf(help ? stdout : stderr, "Usage: scmpctl version\n");
+                return help ? 0 : EXIT_USAGE;
+        }
         printf("scmpctl %s\n", SCMPD_VERSION);
         return 0;
 }
@@ -29,11 +35,11 @@ static const struct scmpctl_command commands[] = {
         { "status", cmd_status, "scmpd's version, uptime, kernel features, policy and counts" },
         { "listeners", cmd_listeners, "one row per listener scmpd serves" },
         { "stats", cmd_stats, "counts and latencies per syscall, handler and verdict" },
-        { "monitor", cmd_monitor, "stream notifications and decisions ([--container ID] ...)" },
+        { "monitor", cmd_monitor, "stream notifications and decisions ([--container GLOB] ...)" },
         { "audit", cmd_audit, "syscall use per container; audit profile --container ID" },
         { "reload", cmd_reload, "reload scmpd's policy file" },
         { "handler", cmd_handler, "enable|disable NAME: switch a handler on or off" },
-        { "metrics", cmd_metrics, "counters and histograms in OpenMetrics text ([-o FILE])" },
+        { "metrics", cmd_metrics, "counters and histograms, Prometheus text ([-o FILE])" },
         { "compile", cmd_compile, "compile an OCI/Docker profile (PROFILE -o FILE|--pfc|--stats)" },
 };
 

@@ -389,6 +389,19 @@ static json_t *listener_json(const struct session *s, uint64_t now)
         json_t *ann = json_object();
         uint64_t oldest = 0;
         struct list_head *pos, *tmp;
+        char unnamed[48];
+        json_t *policy = json_null();
+
+        /* The policy it matched: its name, "policies[N]" when it has none, null when no policy
+         * matched (then "matched" is false and the default verdict answers everything). */
+        if (s->policy && s->policy->name)
+                policy = json_string(s->policy->name);
+        else if (s->policy && s->config && s->policy >= s->config->policies &&
+                 s->policy < s->config->policies + s->config->n_policies) {
+                snprintf(unnamed, sizeof(unnamed), "policies[%zu]",
+                         (size_t)(s->policy - s->config->policies));
+                policy = json_string(unnamed);
+        }
 
         list_for_each_safe(pos, tmp, &s->notifs)
         {
@@ -400,7 +413,7 @@ static json_t *listener_json(const struct session *s, uint64_t now)
         for (size_t i = 0; ann && o && i < o->n_annotations; i++)
                 json_object_set_new(ann, o->annotation_keys[i],
                                     json_string(o->annotation_values[i]));
-        return json_pack("{s:I,s:o,s:i,s:o,s:o,s:s,s:o,s:o,s:o,s:f,s:I,s:I,s:o,s:b}", "session",
+        return json_pack("{s:I,s:o,s:i,s:o,s:o,s:s,s:o,s:o,s:o,s:b,s:f,s:I,s:I,s:o,s:b}", "session",
                          (json_int_t)s->serial, "container",
                          o && o->id ? json_string(o->id) : json_null(), "pid", o ? (int)o->pid : 0,
                          "metadata", o && o->metadata ? json_string(o->metadata) : json_null(),
@@ -408,9 +421,9 @@ static json_t *listener_json(const struct session *s, uint64_t now)
                          "oci_version",
                          o && o->oci_version ? json_string(o->oci_version) : json_null(), "status",
                          o && o->status ? json_string(o->status) : json_null(), "policy",
-                         s->policy && s->policy->name ? json_string(s->policy->name) : json_null(),
-                         "age_seconds", s->created_ns ? (double)(now - s->created_ns) / 1e9 : 0.0,
-                         "handled", (json_int_t)s->n_handled, "inflight", (json_int_t)s->inflight,
+                         policy ? policy : json_null(), "matched", s->policy != NULL, "age_seconds",
+                         s->created_ns ? (double)(now - s->created_ns) / 1e9 : 0.0, "handled",
+                         (json_int_t)s->n_handled, "inflight", (json_int_t)s->inflight,
                          "oldest_inflight_seconds",
                          oldest ? json_real((double)(now - oldest) / 1e9) : json_null(),
                          "sync_wake_up", s->sync_wake);
@@ -451,20 +464,20 @@ static json_t *metrics_json(const struct control *ctl)
                 "# HELP scmpd_inflight_notifications Notifications received and not yet "
                 "answered.\n"
                 "scmpd_inflight_notifications %llu\n"
-                "# TYPE scmpd_received_notifications counter\n"
-                "# HELP scmpd_received_notifications Notifications received from the kernel.\n"
+                "# TYPE scmpd_received_notifications_total counter\n"
+                "# HELP scmpd_received_notifications_total Notifications received from the "
+                "kernel.\n"
                 "scmpd_received_notifications_total %llu\n"
-                "# TYPE scmpd_monitor_dropped_events counter\n"
-                "# HELP scmpd_monitor_dropped_events Monitor events dropped for slow clients.\n"
+                "# TYPE scmpd_monitor_dropped_events_total counter\n"
+                "# HELP scmpd_monitor_dropped_events_total Monitor events dropped for slow "
+                "clients.\n"
                 "scmpd_monitor_dropped_events_total %llu\n"
-                "# TYPE scmpd_control_refused_connections counter\n"
-                "# HELP scmpd_control_refused_connections Unauthorized control connections.\n"
+                "# TYPE scmpd_control_refused_connections_total counter\n"
+                "# HELP scmpd_control_refused_connections_total Unauthorized control connections.\n"
                 "scmpd_control_refused_connections_total %llu\n"
                 "# TYPE scmpd_uptime_seconds gauge\n"
-                "# UNIT scmpd_uptime_seconds seconds\n"
                 "# HELP scmpd_uptime_seconds Time since scmpd started.\n"
-                "scmpd_uptime_seconds %.3f\n"
-                "# EOF\n",
+                "scmpd_uptime_seconds %.3f\n",
                 d->n_sessions, (unsigned long long)inflight_total(ctl),
                 (unsigned long long)d->n_notifications, (unsigned long long)ctl->dropped_events,
                 (unsigned long long)ctl->refused, (double)(now_ns() - ctl->started_ns) / 1e9);
@@ -530,6 +543,7 @@ static void handle_request(struct client *c, const char *line, size_t len)
         struct control_request req;
         const char *reason = NULL;
         struct config *before;
+        char *why_not = NULL; /* a refused reload's reason */
         int r;
 
         r = control_proto_parse(line, len, &req, &reason);
@@ -574,12 +588,33 @@ static void handle_request(struct client *c, const char *line, size_t len)
                 before = ctl->d->config;
                 log_notice("control: reload requested by uid %u (pid %d)", (unsigned)c->uid,
                            (int)c->pid);
-                daemon_reload(ctl->d);
-                if (ctl->d->config == before)
-                        client_error(c, &req, "EINVAL",
-                                     "reload refused, the previous policy stays in force (see "
-                                     "the log)");
-                else
+                if (daemon_reload(ctl->d, &why_not) < 0 || ctl->d->config == before) {
+                        /* The reason names the file, the place and the fault (and "reason"
+                         * has it alone, for scripts): the one who asked for the reload is the
+                         * one who must fix the file. Control clients are root or the control
+                         * group, already trusted with the policy's shape (status). */
+                        _cleanup_free_ char *msg = NULL;
+                        json_t *o = response_new(&req, false);
+
+                        if (asprintf(&msg, "reload refused, the previous policy stays in force: %s",
+                                     why_not ? why_not : "unknown reason") < 0)
+                                msg = NULL;
+                        if (o) {
+                                json_t *m = msg ? json_string(msg) : NULL;
+                                json_t *why = why_not ? json_string(why_not) : NULL;
+
+                                json_object_set_new(o, "code", json_string("EINVAL"));
+                                json_object_set_new(
+                                        o, "error",
+                                        m ? m
+                                          : json_string("reload refused, the previous policy "
+                                                        "stays in force (see the log)"));
+                                if (why) /* NULL when not UTF-8: the log has it */
+                                        json_object_set_new(o, "reason", why);
+                        }
+                        client_send_json(c, o);
+                        free(why_not);
+                } else
                         client_result(c, &req,
                                       json_pack("{s:s,s:I}", "source", ctl->d->config->source,
                                                 "policies",
@@ -735,9 +770,12 @@ static void resolve_group(struct control *ctl)
                 size *= 2;
         } while (r == ERANGE && size <= 1024 * 1024);
         if (!res) {
-                log_warning("control: group \"%s\" (control.group) does not exist; only root "
-                            "may connect",
-                            cfg->control_group);
+                /* The default group exists where the units were installed; elsewhere its
+                 * absence is normal and only worth a note. */
+                log_msg(cfg->control_group_default ? LOG_INFO : LOG_WARNING,
+                        "control: group \"%s\" (control.group%s) does not exist; only root may "
+                        "connect",
+                        cfg->control_group, cfg->control_group_default ? ", by default" : "");
                 return;
         }
         ctl->group_gid = res->gr_gid;

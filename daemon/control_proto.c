@@ -39,7 +39,8 @@ const char *control_command_name(enum control_command c)
         return "?";
 }
 
-/* Depth of nesting outside strings; -1 when it exceeds the limit or is unbalanced. */
+/* Depth of nesting outside strings: 0, -E2BIG when it exceeds the limit, -EBADMSG when it is
+ * unbalanced or holds a NUL or newline (then it is not JSON, whatever its size). */
 static int check_shape(const char *buf, size_t len)
 {
         bool in_string = false, escape = false;
@@ -49,7 +50,7 @@ static int check_shape(const char *buf, size_t len)
                 char c = buf[i];
 
                 if (c == 0 || c == '\n')
-                        return -1;
+                        return -EBADMSG;
                 if (in_string) {
                         if (escape)
                                 escape = false;
@@ -63,13 +64,30 @@ static int check_shape(const char *buf, size_t len)
                         in_string = true;
                 else if (c == '{' || c == '[') {
                         if (++depth > CONTROL_MAX_DEPTH)
-                                return -1;
+                                return -E2BIG;
                 } else if (c == '}' || c == ']') {
                         if (--depth < 0)
-                                return -1;
+                                return -EBADMSG;
                 }
         }
         return 0;
+}
+
+/* A reason that quotes what the client sent: only printable ASCII is echoed, cut at 48 bytes,
+ * so the reply stays valid UTF-8 and short. Requests are parsed on the loop thread only. */
+static char reason_buf[192];
+
+static const char *reason_quoting(const char *what, const char *sent)
+{
+        char q[52];
+        size_t n = 0;
+
+        for (; sent && *sent && n < 48; sent++)
+                q[n++] = (unsigned char)*sent >= 0x20 && (unsigned char)*sent < 0x7f ? *sent : '?';
+        q[n] = '\0';
+        snprintf(reason_buf, sizeof(reason_buf), "%s \"%s\"%s", what, q,
+                 sent && *sent ? " (cut)" : "");
+        return reason_buf;
 }
 
 static int copy_string(json_t *v, char *dst, size_t size)
@@ -95,6 +113,7 @@ int control_proto_parse(const char *buf, size_t len, struct control_request *ret
         struct control_request req = { .verdict = -1 };
         const char *reason = NULL, *key;
         json_t *root, *cmd, *v;
+        json_error_t jerr;
         size_t ci;
         int r = -EBADMSG;
 
@@ -102,11 +121,21 @@ int control_proto_parse(const char *buf, size_t len, struct control_request *ret
                 *ret_reason = "request too long";
                 return -E2BIG;
         }
-        if (check_shape(buf, len) < 0) {
-                *ret_reason = "request nested too deeply, unbalanced, or contains NUL";
-                return -E2BIG;
+        r = check_shape(buf, len);
+        if (r == -E2BIG) {
+                *ret_reason = "request nested too deeply";
+                return r;
         }
-        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
+        if (r < 0) {
+                *ret_reason = "request is not JSON (unbalanced, or contains NUL)";
+                return r;
+        }
+        r = -EBADMSG;
+        root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!root) {
+                reason = reason_quoting("request is not valid JSON:", jerr.text);
+                goto out;
+        }
         if (!json_is_object(root)) {
                 reason = "request is not a JSON object";
                 goto out;
@@ -120,7 +149,7 @@ int control_proto_parse(const char *buf, size_t len, struct control_request *ret
                 if (strcmp(commands[ci].name, json_string_value(cmd)) == 0)
                         break;
         if (ci == sizeof(commands) / sizeof(commands[0])) {
-                reason = "unknown command";
+                reason = reason_quoting("unknown command", json_string_value(cmd));
                 r = -EOPNOTSUPP;
                 goto out;
         }
@@ -143,7 +172,7 @@ int control_proto_parse(const char *buf, size_t len, struct control_request *ret
                         if (strcmp(key, commands[ci].keys[k]) == 0)
                                 allowed = true;
                 if (!allowed) {
-                        reason = "unknown member for this command";
+                        reason = reason_quoting("unknown member for this command:", key);
                         goto out;
                 }
                 if (strcmp(key, "container") == 0) {

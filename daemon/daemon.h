@@ -309,5 +309,7 @@ void notif_free(struct notif *n);
 /* handler_host.complete: a DEFERRED notification's verdict, from any thread. */
 void dispatch_complete_deferred(struct scmpd_deferred *d, const struct scmpd_verdict *v);
 
-/* policy.c: reload the policy file; an invalid one is refused and logged, the old one kept. */
-void daemon_reload(struct daemon *d);
+/* policy.c: load the policy file again; 0 when it replaced the policy in force, else a negative
+ * errno with the reason in *ret_reason (malloc()ed, when ret_reason is not NULL) and the old policy
+ * kept (an invalid file is refused and logged). */
+int daemon_reload(struct daemon *d, char **ret_reason);

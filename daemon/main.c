@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "audit_store.h"
 #include "config.h" /* the build's configuration: versions and paths */
 #include "control.h"
+#include "errno_name.h"
 #include "journal.h"
 #include "policy.h"
 #include "sandbox.h"
@@ -45,14 +47,61 @@ static void help(void)
                "  -l --listen PATH     handoff socket (default " DEFAULT_LISTEN ")\n"
                "     --control PATH    control socket path (default " DEFAULT_CONTROL ")\n"
                "     --no-control      run without a control socket (scmpctl cannot reach it)\n"
-               "  -f --foreground      stay in the foreground and log to stderr unless\n"
-               "                       journald is reachable\n"
+               "  -f --foreground      scmpd never forks; with this option on a terminal\n"
+               "                       it logs to stderr even when journald is reachable\n"
                "     --log-level L     err, warning, notice, info (default) or debug\n"
                "     --log-target T    auto (journald when reachable, else stderr) or stderr\n"
                "     --check-config    load the policy, report errors, and exit\n"
                "     --no-sandbox      do not confine scmpd with its own seccomp filter\n"
                "  -h --help            show this help\n"
                "     --version         print the version\n");
+}
+
+/* The ready line: what serves (the policy and what it does), where (both sockets), and what
+ * the kernel offers, spelled out, so that the first line an operator reads answers "is my
+ * container served, and how". */
+static void log_ready(const struct daemon *d, bool control)
+{
+        static const struct {
+                unsigned bit;
+                const char *name;
+        } features[] = {
+                { SCMPD_NOTIFY_FEATURE_USER_NOTIF, "user_notif" },
+                { SCMPD_NOTIFY_FEATURE_CONTINUE, "continue" },
+                { SCMPD_NOTIFY_FEATURE_ADDFD, "addfd" },
+                { SCMPD_NOTIFY_FEATURE_ADDFD_SEND, "addfd_send" },
+                { SCMPD_NOTIFY_FEATURE_WAIT_KILLABLE_RECV, "wait_killable_recv" },
+                { SCMPD_NOTIFY_FEATURE_SYNC_WAKE_UP, "sync_wake_up" },
+        };
+        const struct scmpd_verdict *v = &d->config->default_verdict;
+        char have[160] = "", lack[160] = "", what[96], dflt[48];
+        size_t i;
+
+        for (i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+                char *list = ((unsigned)d->notify_features & features[i].bit) ? have : lack;
+
+                snprintf(list + strlen(list), 160 - strlen(list), "%s%s", list[0] ? " " : "",
+                         features[i].name);
+        }
+        if (v->kind == SCMPD_VERDICT_CONTINUE)
+                snprintf(dflt, sizeof(dflt), "continue");
+        else if (v->kind == SCMPD_VERDICT_KILL)
+                snprintf(dflt, sizeof(dflt), "kill");
+        else if (v->error)
+                snprintf(dflt, sizeof(dflt), "errno %s",
+                         errno_to_name(v->error) ? errno_to_name(v->error) : "?");
+        else
+                snprintf(dflt, sizeof(dflt), "value %lld", (long long)v->val);
+        if (strcmp(d->config->source, "built-in default") == 0)
+                snprintf(what, sizeof(what), "audit every notification and answer continue");
+        else
+                snprintf(what, sizeof(what), "%zu policies, otherwise %s", d->config->n_policies,
+                         dflt);
+        log_notice("scmpd %s ready: policy %s (%s); handoff socket %s; control socket %s; "
+                   "kernel features: %s%s%s",
+                   SCMPD_VERSION, d->config->source, what, d->listen_path,
+                   control ? d->control_path : "none", have[0] ? have : "none",
+                   lack[0] ? "; missing: " : "", lack);
 }
 
 static void on_signal(uv_signal_t *h, int signum)
@@ -62,7 +111,7 @@ static void on_signal(uv_signal_t *h, int signum)
 
         if (signum == SIGHUP) {
                 (void)sd_notify(0, "RELOADING=1");
-                daemon_reload(d);
+                (void)daemon_reload(d, NULL);
                 (void)sd_notify(0, "READY=1");
                 return;
         }
@@ -231,13 +280,23 @@ int main(int argc, char **argv)
         /* In the foreground on a terminal, logs go where the operator looks. */
         log_open(force_stderr || (foreground && isatty(STDERR_FILENO)));
 
-        r = config_load(d.config_path, d.config_required, &d.config, &err);
+        r = config_load_flags(d.config_path, d.config_required,
+                              check ? CONFIG_OPEN_ALL_HANDLERS : 0, &d.config, &err);
         if (r < 0) {
                 log_error("cannot load the policy: %s", err ? err : strerror(-r));
                 free(err);
                 return EXIT_FAILURE;
         }
         if (check) {
+                /* What only bites later: a control group named in the file that does not exist
+                 * (scmpd would start and admit root only). */
+                if (d.config->control_group && !d.config->control_group_default &&
+                    !getgrnam(d.config->control_group)) {
+                        log_error("%s: control.group: group \"%s\" does not exist",
+                                  d.config->source, d.config->control_group);
+                        config_unref(d.config);
+                        return EXIT_FAILURE;
+                }
                 printf("%s: ok (%zu policies)\n", d.config->source, d.config->n_policies);
                 config_unref(d.config);
                 return EXIT_SUCCESS;
@@ -277,6 +336,16 @@ int main(int argc, char **argv)
                 daemon_finish(&d);
                 return EXIT_FAILURE;
         }
+        /* Catch the stop signals before any socket accepts: whoever sees a socket of ours may
+         * stop us, and must meet the handler, not the default action. libuv runs on_signal()
+         * only from uv_run(), when everything below is up. */
+        uv_signal_init(d.loop, &d.sig_hup);
+        uv_signal_init(d.loop, &d.sig_term);
+        uv_signal_init(d.loop, &d.sig_int);
+        d.sig_hup.data = d.sig_term.data = d.sig_int.data = &d;
+        uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
+        uv_signal_start(&d.sig_term, on_signal, SIGTERM);
+        uv_signal_start(&d.sig_int, on_signal, SIGINT);
         /* Both sockets are taken from no one: a path where another process (usually a running
          * scmpd) accepts connections is an error, and this scmpd leaves it alone. */
         r = sd_take_listen_fd(&d);
@@ -321,13 +390,6 @@ int main(int argc, char **argv)
         /* Adopt the listeners and in-flight journal a previous run left in the fd
          * store (nothing without systemd). */
         (void)sd_adopt(&d);
-        uv_signal_init(d.loop, &d.sig_hup);
-        uv_signal_init(d.loop, &d.sig_term);
-        uv_signal_init(d.loop, &d.sig_int);
-        d.sig_hup.data = d.sig_term.data = d.sig_int.data = &d;
-        uv_signal_start(&d.sig_hup, on_signal, SIGHUP);
-        uv_signal_start(&d.sig_term, on_signal, SIGTERM);
-        uv_signal_start(&d.sig_int, on_signal, SIGINT);
 
         /* Sockets are bound and the fd store adopted; from here on scmpd makes
          * only the system calls it serves with. Asked for and not possible is fatal. */
@@ -337,8 +399,7 @@ int main(int argc, char **argv)
                 return EXIT_FAILURE;
         }
         log_info("own seccomp filter: %s", no_sandbox || !d.config->sandbox ? "off" : "on");
-        log_notice("scmpd %s ready: handoff socket %s, policy %s, features 0x%x", SCMPD_VERSION,
-                   d.listen_path, d.config->source, (unsigned)d.notify_features);
+        log_ready(&d, !no_control);
         (void)sd_watchdog_start(&d);
         sd_ready(&d); /* READY=1 and STATUS */
 

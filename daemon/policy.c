@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <wctype.h>
 
 #include "errno_name.h"
 #include "policy.h"
@@ -31,13 +32,19 @@
 #define MAX_LIST 1024
 #define BUILTIN_SOURCE "built-in default"
 
+/* Without a policy file scmpd audits every notification and answers continue, so the kernel
+ * decides as it would have without the NOTIFY rule: a new user sees the container's calls (in
+ * the log, `scmpctl monitor` and `scmpctl audit`) and nothing breaks. scmpd.json(5) gives the
+ * reasoning; a file replaces all of it. */
 static const char builtin_default[] =
-        "{ \"default\": { \"errno\": \"ENOSYS\" }, \"policies\": [] }";
+        "{ \"default\": \"continue\", \"policies\": [ { \"name\": \"built-in default\", "
+        "\"rules\": [ { \"syscalls\": [\"*\"], \"chain\": [\"audit\", \"continue\"] } ] } ] }";
 
 struct parse {
         char *error;
         struct config *c;
         json_t *handlers; /* the "handlers" object, or NULL */
+        unsigned flags;   /* CONFIG_* */
 };
 
 static int fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -164,12 +171,13 @@ static int parse_limits(struct parse *p, json_t *v)
         return 0;
 }
 
-static char *dup_string(struct parse *p, json_t *v, const char *where)
+/* `member` completes the path in the message: "policies[0].name: must be a string". */
+static char *dup_string(struct parse *p, json_t *v, const char *where, const char *member)
 {
         char *s;
 
         if (!json_is_string(v)) {
-                fail(p, "%s: must be a string", where);
+                fail(p, "%s.%s: must be a string", where, member);
                 return NULL;
         }
         s = strdup(json_string_value(v));
@@ -177,6 +185,127 @@ static char *dup_string(struct parse *p, json_t *v, const char *where)
                 fail(p, "out of memory");
         return s;
 }
+
+/* The index just past the "]" that closes the bracket expression opening at g[i] ("["), or 0
+ * with *ret_why set when it is malformed. fnmatch(3)'s syntax without FNM_NOESCAPE. */
+static size_t bracket_end(const char *g, size_t i, const char **ret_why)
+{
+        size_t j = i + 1;
+
+        if (g[j] == '!' || g[j] == '^')
+                j++;
+        if (g[j] == ']') /* first: a literal "]" */
+                j++;
+        for (; g[j] != ']'; j++) {
+                unsigned char lo, hi;
+
+                if (!g[j]) {
+                        *ret_why = "a \"[\" without its \"]\" (write \"\\\\[\" for a literal one)";
+                        return 0;
+                }
+                if (g[j] == '[' && (g[j + 1] == ':' || g[j + 1] == '.' || g[j + 1] == '=')) {
+                        char kind = g[j + 1], name[32];
+                        size_t k = j + 2;
+
+                        while (g[k] && !(g[k] == kind && g[k + 1] == ']'))
+                                k++;
+                        if (!g[k]) {
+                                *ret_why = "a \"[:\" without its \":]\"";
+                                return 0;
+                        }
+                        if (kind == ':') {
+                                if (k - (j + 2) >= sizeof(name)) {
+                                        *ret_why = "an unknown character class";
+                                        return 0;
+                                }
+                                memcpy(name, g + j + 2, k - (j + 2));
+                                name[k - (j + 2)] = '\0';
+                                if (!wctype(name)) {
+                                        *ret_why = "an unknown character class";
+                                        return 0;
+                                }
+                        }
+                        j = k + 1;
+                        continue;
+                }
+                if (g[j] == '\\' && g[j + 1])
+                        j++;
+                lo = (unsigned char)g[j];
+                if (g[j + 1] == '-' && g[j + 2] && g[j + 2] != ']') {
+                        j += 2;
+                        if (g[j] == '\\' && g[j + 1])
+                                j++;
+                        hi = (unsigned char)g[j];
+                        if (hi < lo) {
+                                *ret_why = "a range whose end comes before its start";
+                                return 0;
+                        }
+                }
+        }
+        return j + 1;
+}
+
+const char *glob_error(const char *g)
+{
+        const char *why = NULL;
+
+        for (size_t i = 0; g && g[i];) {
+                if (g[i] == '\\') {
+                        if (!g[i + 1])
+                                return "a lone \"\\\\\" at the end";
+                        i += 2;
+                } else if (g[i] == '[') {
+                        i = bracket_end(g, i, &why);
+                        if (!i)
+                                return why;
+                } else
+                        i++;
+        }
+        return NULL;
+}
+
+/* A string that is a glob: as dup_string(), and a valid fnmatch(3) pattern (one that is not
+ * would never match what it was meant to). */
+static char *dup_glob(struct parse *p, json_t *v, const char *where, const char *member)
+{
+        char *s = dup_string(p, v, where, member);
+        const char *why = s ? glob_error(s) : NULL;
+
+        if (why) {
+                fail(p, "%s.%s: \"%.128s\" is not a valid glob: %s", where, member, s, why);
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
+/* While a handler's start() runs (on the loop thread, when a policy is loaded), what it logs at
+ * LOG_ERR is its reason for refusing the configuration: keep it for the one error line that
+ * names the place in the file, instead of a second, placeless log line. Otherwise, and for the
+ * instance's whole life, the host is scmpd's usual one. */
+static bool capturing;
+static char start_error[256];
+
+static void start_log(int level, const char *handler_name, const char *message)
+{
+        if (capturing && level <= LOG_ERR) {
+                if (!start_error[0])
+                        snprintf(start_error, sizeof(start_error), "%s", message);
+                return;
+        }
+        handler_host.log(level, handler_name, message);
+}
+
+static void start_complete(struct scmpd_deferred *d, const struct scmpd_verdict *verdict)
+{
+        handler_host.complete(d, verdict);
+}
+
+static const struct scmpd_handler_host start_host = {
+        .abi_version = SCMPD_HANDLER_ABI_VERSION,
+        .complete = start_complete,
+        .log = start_log,
+};
 
 static int add_instance(struct parse *p, struct handler_instance *h)
 {
@@ -242,13 +371,59 @@ static int make_instance(struct parse *p, const char *name, json_t *conf, const 
                 return fail(p, "out of memory");
         }
         if (ops->start) {
-                r = ops->start(&handler_host, text, &h->state);
+                start_error[0] = '\0';
+                capturing = true;
+                r = ops->start(&start_host, text, &h->state);
+                capturing = false;
                 if (r < 0)
                         return fail(p, "%s: handler \"%s\" refused its configuration: %s", where,
-                                    name, strerror(-r));
+                                    name, start_error[0] ? start_error : strerror(-r));
         }
         h->started = true;
         *ret = h;
+        return 0;
+}
+
+/* CONFIG_OPEN_ALL_HANDLERS (--check-config): a handler the file defines and no chain names would
+ * only fail when a later edit uses it. Open it now: dlopen and ABI check, and start it with the
+ * definition's "config" when it has one (what a chain naming it alone would give it). */
+static int open_unused_handlers(struct parse *p)
+{
+        const char *key;
+        json_t *def;
+
+        if (!p->handlers)
+                return 0;
+        json_object_foreach (p->handlers, key, def) {
+                _cleanup_free_ char *where = NULL;
+                struct handler_instance *h;
+                const struct scmpd_handler_ops *ops;
+                bool used = false;
+                void *dl = NULL;
+                char *err = NULL;
+                int r;
+
+                for (size_t i = 0; i < p->c->n_instances && !used; i++)
+                        used = strcmp(p->c->instances[i]->name, key) == 0;
+                if (used)
+                        continue;
+                if (asprintf(&where, "handlers.%s", key) < 0) {
+                        where = NULL;
+                        return fail(p, "out of memory");
+                }
+                if (json_object_get(def, "config")) {
+                        if (make_instance(p, key, NULL, where, &h) < 0)
+                                return -EINVAL;
+                        continue;
+                }
+                r = plugin_open(json_string_value(json_object_get(def, "path")), &dl, &ops, &err);
+                if (r < 0) {
+                        fail(p, "%s: handler \"%s\": %s", where, key, err ? err : strerror(-r));
+                        free(err);
+                        return -EINVAL;
+                }
+                dlclose(dl);
+        }
         return 0;
 }
 
@@ -269,6 +444,20 @@ static int parse_chain_entry(struct parse *p, json_t *v, const char *where,
                 return make_instance(p, "errno", v, where, ret);
         if (json_object_get(v, "value") && json_object_size(v) == 1)
                 return make_instance(p, "value", v, where, ret);
+        if ((json_object_get(v, "errno") || json_object_get(v, "value")) &&
+            !json_object_get(v, "handler")) {
+                const char *key;
+                json_t *x;
+
+                /* A shorthand with something more: name what is more, not the shorthand. */
+                json_object_foreach (v, key, x)
+                        if (strcmp(key, "errno") != 0 && strcmp(key, "value") != 0)
+                                return fail(p,
+                                            "%s: unknown member \"%s\" (the shorthands "
+                                            "{\"errno\": E} and {\"value\": N} take no other)",
+                                            where, key);
+                return fail(p, "%s: \"errno\" and \"value\" together", where);
+        }
         if (check_keys(p, v, where, keys) < 0)
                 return -EINVAL;
         h = json_object_get(v, "handler");
@@ -400,7 +589,7 @@ static int parse_rule(struct parse *p, json_t *v, const char *where, struct rule
                             json_integer_value(idx) > 5)
                                 return fail(p, "%s: string \"index\" must be 0..5", where);
                         r->strs[i].index = (unsigned)json_integer_value(idx);
-                        r->strs[i].glob = dup_string(p, glob, where);
+                        r->strs[i].glob = dup_glob(p, glob, where, "strings[].glob");
                         if (!r->strs[i].glob)
                                 return -EINVAL;
                         r->n_strs = i + 1;
@@ -532,7 +721,8 @@ static int parse_match_target(struct parse *p, json_t *v, const char *where, str
                         return fail(p, "%s: \"host_mount_namespace\" must be true or false", where);
                 pol->target_host_mntns = json_is_true(x);
         }
-        if ((x = json_object_get(v, "cgroup")) && !(pol->target_cgroup = dup_string(p, x, where)))
+        if ((x = json_object_get(v, "cgroup")) &&
+            !(pol->target_cgroup = dup_glob(p, x, where, "match.target.cgroup")))
                 return -EINVAL;
         return 0;
 }
@@ -554,10 +744,10 @@ static int parse_match(struct parse *p, json_t *v, const char *where, struct pol
         if ((x = json_object_get(v, "target")) && parse_match_target(p, x, where, pol) < 0)
                 return -EINVAL;
         if ((x = json_object_get(v, "metadata")) &&
-            !(pol->match_metadata = dup_string(p, x, where)))
+            !(pol->match_metadata = dup_glob(p, x, where, "match.metadata")))
                 return -EINVAL;
         if ((x = json_object_get(v, "container")) &&
-            !(pol->match_container = dup_string(p, x, where)))
+            !(pol->match_container = dup_glob(p, x, where, "match.container")))
                 return -EINVAL;
         ann = json_object_get(v, "annotations");
         if (!ann)
@@ -570,7 +760,7 @@ static int parse_match(struct parse *p, json_t *v, const char *where, struct pol
                 return fail(p, "out of memory");
         json_object_foreach (ann, key, x) {
                 pol->annotation_keys[i] = strdup(key);
-                pol->annotation_globs[i] = dup_string(p, x, where);
+                pol->annotation_globs[i] = dup_glob(p, x, where, "match.annotations[]");
                 pol->n_annotations = ++i;
                 if (!pol->annotation_keys[i - 1] || !pol->annotation_globs[i - 1])
                         return fail(p, "out of memory");
@@ -591,7 +781,7 @@ static int parse_policy(struct parse *p, json_t *v, size_t index, struct policy 
                 return fail(p, "%s: must be an object", where);
         if (check_keys(p, v, where, keys) < 0)
                 return -EINVAL;
-        if ((x = json_object_get(v, "name")) && !(pol->name = dup_string(p, x, where)))
+        if ((x = json_object_get(v, "name")) && !(pol->name = dup_string(p, x, where, "name")))
                 return -EINVAL;
         if ((x = json_object_get(v, "match")) && parse_match(p, x, where, pol) < 0)
                 return -EINVAL;
@@ -660,10 +850,16 @@ static int parse_root(struct parse *p, json_t *root)
 
                 if (!json_is_object(x) || check_keys(p, x, "control", control_keys) < 0)
                         return fail(p, "control: must be an object with a \"group\" member");
-                if (g && (!json_is_string(g) || json_string_length(g) == 0 ||
-                          json_string_length(g) > 64))
-                        return fail(p, "control.group: must be a group name");
-                if (g && !(p->c->control_group = strdup(json_string_value(g))))
+                if (g && !json_is_null(g) &&
+                    (!json_is_string(g) || json_string_length(g) == 0 ||
+                     json_string_length(g) > 64))
+                        return fail(p, "control.group: must be a group name, or null");
+                if (g) { /* null: root only */
+                        free(p->c->control_group);
+                        p->c->control_group = NULL;
+                        p->c->control_group_default = false;
+                }
+                if (g && !json_is_null(g) && !(p->c->control_group = strdup(json_string_value(g))))
                         return fail(p, "out of memory");
         }
         if ((x = json_object_get(root, "sandbox"))) { /* sandbox.c */
@@ -778,10 +974,10 @@ struct config *config_unref(struct config *c)
         return NULL;
 }
 
-int config_load_string(const char *text, const char *source, struct config **ret_config,
-                       char **ret_error)
+int config_load_string_flags(const char *text, const char *source, unsigned flags,
+                             struct config **ret_config, char **ret_error)
 {
-        struct parse p = {};
+        struct parse p = { .flags = flags };
         json_error_t jerr;
         json_t *root;
 
@@ -802,11 +998,15 @@ int config_load_string(const char *text, const char *source, struct config **ret
         p.c->default_verdict =
                 (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = ENOSYS };
         p.c->sandbox = true; /* sandbox.c: on unless the policy says "sandbox": false */
+        /* control.c: the group the shipped units create (sysusers) and give the control socket
+         * to (SocketGroup=scmpd) is admitted unless the policy names another or null. */
+        p.c->control_group = strdup("scmpd");
+        p.c->control_group_default = true;
         root = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
                 fail(&p, "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-        else
-                parse_root(&p, root);
+        else if (parse_root(&p, root) >= 0 && (flags & CONFIG_OPEN_ALL_HANDLERS))
+                open_unused_handlers(&p);
         if (root)
                 json_decref(root);
         if (p.error || !p.c->source) {
@@ -825,7 +1025,14 @@ int config_load_string(const char *text, const char *source, struct config **ret
         return 0;
 }
 
-int config_load(const char *path, bool required, struct config **ret_config, char **ret_error)
+int config_load_string(const char *text, const char *source, struct config **ret_config,
+                       char **ret_error)
+{
+        return config_load_string_flags(text, source, 0, ret_config, ret_error);
+}
+
+int config_load_flags(const char *path, bool required, unsigned flags, struct config **ret_config,
+                      char **ret_error)
 {
         _cleanup_free_ char *text = NULL;
         size_t size = 0;
@@ -836,8 +1043,8 @@ int config_load(const char *path, bool required, struct config **ret_config, cha
                 int r = negative_errno();
 
                 if (r == -ENOENT && !required)
-                        return config_load_string(builtin_default, BUILTIN_SOURCE, ret_config,
-                                                  ret_error);
+                        return config_load_string_flags(builtin_default, BUILTIN_SOURCE, flags,
+                                                        ret_config, ret_error);
                 if (asprintf(ret_error, "%s: %s", path, strerror(-r)) < 0)
                         *ret_error = NULL;
                 return r;
@@ -859,7 +1066,12 @@ int config_load(const char *path, bool required, struct config **ret_config, cha
                         *ret_error = NULL;
                 return -EINVAL;
         }
-        return config_load_string(text, path, ret_config, ret_error);
+        return config_load_string_flags(text, path, flags, ret_config, ret_error);
+}
+
+int config_load(const char *path, bool required, struct config **ret_config, char **ret_error)
+{
+        return config_load_flags(path, required, 0, ret_config, ret_error);
 }
 
 static bool glob_match(const char *glob, const char *s)
@@ -1001,7 +1213,7 @@ struct scmpd_verdict config_default_verdict(const struct config *c, const struct
 }
 
 /* SIGHUP and the control socket: the whole file again, swapped in only when valid. */
-void daemon_reload(struct daemon *d)
+int daemon_reload(struct daemon *d, char **ret_reason)
 {
         struct config *c = NULL;
         char *err = NULL;
@@ -1016,12 +1228,16 @@ void daemon_reload(struct daemon *d)
         if (r < 0) {
                 log_error("reload refused, the previous policy stays in force: %s",
                           err ? err : strerror(-r));
-                free(err);
-                return;
+                if (ret_reason)
+                        *ret_reason = err ? err : strdup(strerror(-r));
+                else
+                        free(err);
+                return r;
         }
         if (c->limits.workers != d->config->limits.workers)
                 log_notice("limits.workers changes only at restart");
         config_unref(daemon_set_config(d, c));
         log_notice("policy reloaded from %s (%zu policies); %u listeners kept", c->source,
                    c->n_policies, d->n_sessions);
+        return 0;
 }

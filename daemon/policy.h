@@ -97,8 +97,9 @@ struct config {
         size_t n_instances;
         struct handler_instance **instances;
         size_t n_plugins;
-        void **plugins;      /* dlopen handles */
-        char *control_group; /* control.c: "control": {"group": NAME}, or NULL */
+        void **plugins;             /* dlopen handles */
+        char *control_group;        /* control.c: "control": {"group": NAME}, or NULL */
+        bool control_group_default; /* control_group is the default "scmpd", not from the file */
         /* sandbox.c and intake.c: "sandbox": bool (read at start only), and who may hand
          * over listeners besides root: "handoff": {"uids": [...], "groups": [...]}. */
         bool sandbox;
@@ -117,6 +118,22 @@ int config_load(const char *path, bool required, struct config **ret_config, cha
 /* Load from JSON text (tests, the built-in default). `source` names it in messages. */
 int config_load_string(const char *text, const char *source, struct config **ret_config,
                        char **ret_error);
+
+/* config_load() and config_load_string() with flags: */
+enum {
+        /* --check-config: also open every handler "handlers" defines that no chain names
+         * (dlopen and ABI check; started with its "config" when the definition has one). */
+        CONFIG_OPEN_ALL_HANDLERS = 1 << 0,
+};
+int config_load_flags(const char *path, bool required, unsigned flags, struct config **ret_config,
+                      char **ret_error);
+int config_load_string_flags(const char *text, const char *source, unsigned flags,
+                             struct config **ret_config, char **ret_error);
+
+/* NULL when `glob` is a valid fnmatch(3) pattern (without FNM_NOESCAPE), else what is wrong
+ * with it (a static string): a lone trailing backslash, a "[" without its "]", an unknown
+ * character class, a reversed range. */
+const char *glob_error(const char *glob);
 
 struct config *config_ref(struct config *c);
 struct config *config_unref(struct config *c);

@@ -395,12 +395,15 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
         d->n_sessions++;
         set_events(s, UV_READABLE | UV_DISCONNECT);
         daemon_session_added(d, s);
-        log_session(LOG_INFO, s, "peer uid %d: serving listener of pid %d (%s), policy %s",
+        /* A listener no policy matches gets the default verdict for every call: usually a
+         * metadata or annotation that does not say what the operator meant, so say it louder. */
+        log_session(s->policy || s->match_per_target ? LOG_INFO : LOG_NOTICE, s,
+                    "peer uid %d: serving listener of pid %d (%s), policy %s",
                     s->peer.known ? (int)s->peer.uid : -1, (int)origin->pid,
                     origin->status ? origin->status : "?",
                     s->match_per_target ? "(per target)"
                     : s->policy         ? (s->policy->name ? s->policy->name : "(unnamed)")
-                                        : "(default)");
+                                        : "none matched: the default verdict answers every call");
         if (ret_session)
                 *ret_session = s;
         return 0;

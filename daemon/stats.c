@@ -11,8 +11,8 @@
  *
  * Invariants: memory is fixed (allocated once, no allocation on the notification path); a name
  * that does not fit the table any more is counted under "(other)", so totals always add up.
- * Histogram buckets are powers of two in nanoseconds; the OpenMetrics exposition reports them in
- * seconds, cumulatively, as that format requires. Only the loop thread touches these tables.
+ * Histogram buckets are powers of two in nanoseconds; the Prometheus text exposition reports them
+ * in seconds, cumulatively, as that format requires. Only the loop thread touches these tables.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -291,7 +291,7 @@ json_t *stats_to_json(const struct stats *st)
                          table_json(&st->syscalls), "handlers", table_json(&st->handlers));
 }
 
-/* ---- OpenMetrics ---- */
+/* ---- the Prometheus text format 0.0.4 ---- */
 
 void stats_write_label_value(FILE *f, const char *s)
 {
@@ -358,23 +358,24 @@ static void write_histograms(FILE *f, const struct stats_table *t, const char *m
 
 int stats_write_openmetrics(const struct stats *st, FILE *f)
 {
-        fputs("# TYPE scmpd_notifications counter\n"
-              "# HELP scmpd_notifications Notifications that ended, by syscall and verdict.\n",
+        /* The Prometheus text format 0.0.4, which Debian's node exporter (textfile collector)
+         * and a scrape read: a counter's TYPE names its sample, _total included. */
+        fputs("# TYPE scmpd_notifications_total counter\n"
+              "# HELP scmpd_notifications_total Notifications that ended, by syscall and "
+              "verdict.\n",
               f);
         write_counters(f, &st->syscalls, "scmpd_notifications", "syscall");
-        fputs("# TYPE scmpd_handler_decisions counter\n"
-              "# HELP scmpd_handler_decisions Notifications that ended, by the handler that "
+        fputs("# TYPE scmpd_handler_decisions_total counter\n"
+              "# HELP scmpd_handler_decisions_total Notifications that ended, by the handler that "
               "decided and verdict.\n",
               f);
         write_counters(f, &st->handlers, "scmpd_handler_decisions", "handler");
         fputs("# TYPE scmpd_notification_latency_seconds histogram\n"
-              "# UNIT scmpd_notification_latency_seconds seconds\n"
               "# HELP scmpd_notification_latency_seconds Time from receipt to answer, by "
               "syscall.\n",
               f);
         write_histograms(f, &st->syscalls, "scmpd_notification_latency_seconds", "syscall");
         fputs("# TYPE scmpd_handler_latency_seconds histogram\n"
-              "# UNIT scmpd_handler_latency_seconds seconds\n"
               "# HELP scmpd_handler_latency_seconds Time from receipt to answer, by the handler "
               "that decided.\n",
               f);

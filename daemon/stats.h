@@ -67,9 +67,9 @@ void stats_totals(const struct stats *st, uint64_t ret_totals[_STATS_VERDICT_MAX
 /* The whole table as JSON (see docs/control-protocol.md, "stats"). NULL on ENOMEM. */
 json_t *stats_to_json(const struct stats *st);
 
-/* The counters and histograms in OpenMetrics text, without the final "# EOF" (the caller adds
- * its gauges first). Returns 0 or -errno from the stream. */
+/* The counters and histograms in the Prometheus text format 0.0.4 (the caller adds its gauges).
+ * Returns 0 or -errno from the stream. */
 int stats_write_openmetrics(const struct stats *st, FILE *f);
 
-/* Write a label value with OpenMetrics escaping (\\, \", \n). */
+/* Write a label value with the text format's escaping (\\, \", \n). */
 void stats_write_label_value(FILE *f, const char *s);

@@ -1,5 +1,13 @@
-# bash completion for scmpctl(1)
-# Commands come from `scmpctl help`, so new ones complete without editing this file.
+# bash completion for scmpctl(1); installed as
+# $datadir/bash-completion/completions/scmpctl (bash-completion loads it on first use).
+# Commands come from `scmpctl help` and each command's options from `scmpctl COMMAND --help`,
+# so new commands and options complete without editing this file.
+
+_scmpctl_options()
+{
+    scmpctl "$1" --help 2>&1 | grep -oE -- '(^|[ [(|])(--[a-z][a-z0-9-]*|-o)' |
+        sed 's/^[ [(|]//' | sort -u
+}
 
 _scmpctl()
 {
@@ -18,9 +26,13 @@ _scmpctl()
         return
     fi
 
+    # The value of an option.
     case $prev in
-        --socket | -o | --output)
+        --control | --socket | --handoff | --profile | -o | --output)
             COMPREPLY=($(compgen -f -- "$cur"))
+            return
+            ;;
+        --timeout | --metadata | --id | --kernel | --args | --ip)
             return
             ;;
         --verdict)
@@ -35,52 +47,81 @@ _scmpctl()
             COMPREPLY=($(compgen -W "$(scmpctl syscalls 2>/dev/null | awk '{ print $2 }')" -- "$cur"))
             return
             ;;
+        --caps)
+            local caps="CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP
+                LINUX_IMMUTABLE NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER
+                SYS_MODULE SYS_RAWIO SYS_CHROOT SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE
+                SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE AUDIT_WRITE AUDIT_CONTROL SETFCAP
+                MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ PERFMON BPF
+                CHECKPOINT_RESTORE"
+            COMPREPLY=($(compgen -P CAP_ -W "$caps" -- "${cur#CAP_}"))
+            return
+            ;;
         --container)
-            # Container ids the daemon knows, when we may ask it.
+            # Container ids the daemon knows, when we may ask it (briefly).
             local ids
-            ids=$(scmpctl listeners --json 2>/dev/null | sed -n 's/^ *"container": "\(.*\)",$/\1/p')
+            ids=$(scmpctl listeners --json --timeout 1 2>/dev/null |
+                sed -n 's/^ *"container": "\(.*\)",$/\1/p')
             COMPREPLY=($(compgen -W "$ids" -- "$cur"))
             return
             ;;
     esac
 
-    local common="--socket --json --help"
+    local opts
+    opts=$(_scmpctl_options "${words[1]}")
     case ${words[1]} in
-        status | listeners | reload)
-            COMPREPLY=($(compgen -W "$common" -- "$cur"))
-            ;;
-        stats)
-            COMPREPLY=($(compgen -W "$common --histograms" -- "$cur"))
-            ;;
-        metrics)
-            COMPREPLY=($(compgen -W "--socket -o --help" -- "$cur"))
-            ;;
-        monitor)
-            COMPREPLY=($(compgen -W "$common --container --syscall --verdict" -- "$cur"))
-            ;;
-        audit)
-            if [[ $cword -eq 2 ]]; then
-                COMPREPLY=($(compgen -W "profile $common --container" -- "$cur"))
-            elif [[ ${words[2]} == profile ]]; then
-                COMPREPLY=($(compgen -W "--container -o --socket --help" -- "$cur"))
-            else
-                COMPREPLY=($(compgen -W "$common --container" -- "$cur"))
-            fi
-            ;;
         handler)
             if [[ $cword -eq 2 ]]; then
                 COMPREPLY=($(compgen -W "enable disable" -- "$cur"))
             elif [[ $cword -eq 3 ]]; then
                 local names
-                names=$(scmpctl status --json 2>/dev/null |
+                names=$(scmpctl status --json --timeout 1 2>/dev/null |
                     sed -n '/"handlers"/,/]/s/^ *"\([^"]*\)",\{0,1\}$/\1/p')
                 COMPREPLY=($(compgen -W "$names continue errno value kill audit" -- "$cur"))
             else
-                COMPREPLY=($(compgen -W "$common" -- "$cur"))
+                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
             fi
             ;;
-        compile | disasm | simulate | run)
-            COMPREPLY=($(compgen -f -- "$cur"))
+        audit)
+            if [[ $cword -eq 2 ]]; then
+                COMPREPLY=($(compgen -W "profile $opts" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+            fi
+            ;;
+        resolve)
+            # A syscall name (or a number) of the chosen arch, or an option.
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+            else
+                local arch="" i
+                for ((i = 2; i < cword; i++)); do
+                    [[ ${words[i]} == --arch ]] && arch=${words[i + 1]}
+                done
+                COMPREPLY=($(compgen -W "$(scmpctl syscalls ${arch:+--arch "$arch"} 2>/dev/null |
+                    awk '{ print $2 }')" -- "$cur"))
+            fi
+            ;;
+        compile | disasm | simulate)
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -f -- "$cur"))
+            fi
+            ;;
+        run)
+            # Options until --, then the command and its files.
+            local i
+            for ((i = 2; i < cword; i++)); do
+                if [[ ${words[i]} == -- ]]; then
+                    COMPREPLY=($(compgen -c -f -- "$cur"))
+                    return
+                fi
+            done
+            COMPREPLY=($(compgen -W "$opts --" -- "$cur"))
+            ;;
+        *)
+            COMPREPLY=($(compgen -W "$opts" -- "$cur"))
             ;;
     esac
 }

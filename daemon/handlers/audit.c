@@ -26,9 +26,18 @@ static int audit_start(const struct scmpd_handler_host *host, const char *conf, 
         l = json_object_get(root, "level");
         if (l)
                 level = log_level_from_string(json_string_value(l));
-        json_decref(root);
-        if (level < 0)
+        if (level < 0) {
+                char msg[160];
+
+                snprintf(msg, sizeof(msg),
+                         "\"level\" must be err, warning, notice, info or debug, not \"%.64s\"",
+                         json_string_value(l) ? json_string_value(l) : "(not a string)");
+                if (host && host->log)
+                        host->log(LOG_ERR, "audit", msg);
+                json_decref(root);
                 return -EINVAL;
+        }
+        json_decref(root);
         a = calloc(1, sizeof(*a));
         if (!a)
                 return -ENOMEM;

@@ -28,7 +28,8 @@ struct fixed {
 static int fixed_start_errno(const struct scmpd_handler_host *host, const char *conf,
                              void **ret_state)
 {
-        json_t *root = json_loads(conf, 0, NULL), *e;
+        json_auto_t *root = json_loads(conf, 0, NULL);
+        json_t *e;
         struct fixed *f;
         int err = -1;
 
@@ -39,9 +40,18 @@ static int fixed_start_errno(const struct scmpd_handler_host *host, const char *
                 err = errno_from_name(json_string_value(e));
         else if (json_is_integer(e) && json_integer_value(e) >= 1 && json_integer_value(e) <= 4095)
                 err = (int)json_integer_value(e);
-        json_decref(root);
-        if (err <= 0)
+        if (err <= 0) {
+                char msg[160], *text = e ? json_dumps(e, JSON_ENCODE_ANY) : NULL;
+
+                snprintf(msg, sizeof(msg),
+                         "\"errno\" must be an errno name like \"EPERM\" or a number 1..4095, "
+                         "not %.64s",
+                         text ? text : "nothing");
+                free(text);
+                if (host && host->log)
+                        host->log(LOG_ERR, "errno", msg);
                 return -EINVAL;
+        }
         f = calloc(1, sizeof(*f));
         if (!f)
                 return -ENOMEM;
@@ -60,8 +70,11 @@ static int fixed_start_value(const struct scmpd_handler_host *host, const char *
         if (!root)
                 return -EINVAL;
         v = json_object_get(root, "value");
-        if (!json_is_integer(v))
+        if (!json_is_integer(v)) {
+                if (host && host->log)
+                        host->log(LOG_ERR, "value", "\"value\" must be an integer");
                 return -EINVAL;
+        }
         f = calloc(1, sizeof(*f));
         if (!f)
                 return -ENOMEM;

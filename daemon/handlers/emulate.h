@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../helper.h"
@@ -27,6 +28,13 @@ struct mount_policy *mount_policy_free(struct mount_policy *p);
 enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umount,
                                          const uint64_t args[6], const char *const strings[6],
                                          struct helper_request *ret_req);
+/* The same, and on EMULATE_REFUSE the reason in `why` (when not NULL): the clause that refused,
+ * one of "fstype", "source", "target", "flags", "data" (or "umount"), then ": " and what was at
+ * fault, e.g. "fstype: \"ext4\" is not in \"fstypes\"". */
+enum emulate_decision mount_policy_explain(const struct mount_policy *p, bool umount,
+                                           const uint64_t args[6], const char *const strings[6],
+                                           struct helper_request *ret_req, char *why,
+                                           size_t why_size);
 /* The verdict for calls the policy refuses: CONTINUE or an errno. */
 struct scmpd_verdict mount_policy_refusal(const struct mount_policy *p);
 bool mount_policy_requires_cap(const struct mount_policy *p);

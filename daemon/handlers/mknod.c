@@ -61,6 +61,10 @@ struct mknod_policy *mknod_policy_free(struct mknod_policy *p)
         return NULL;
 }
 
+/* The reason for a refusal that names the key or value at fault (policies are parsed on the
+ * loop thread only). */
+static char why_buf[192];
+
 int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char **ret_why)
 {
         json_auto_t *root = NULL;
@@ -80,7 +84,9 @@ int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char *
         json_object_foreach (root, key, v)
                 if (strcmp(key, "devices") != 0 && strcmp(key, "refuse") != 0 &&
                     strcmp(key, "timeout_ms") != 0) {
-                        why = "unknown key in the configuration";
+                        snprintf(why_buf, sizeof(why_buf),
+                                 "unknown key \"%.64s\" in the configuration", key);
+                        why = why_buf;
                         goto fail;
                 }
         v = json_object_get(root, "devices");
@@ -97,8 +103,11 @@ int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char *
                                 if (strcmp(devices[k].name, s) == 0)
                                         break;
                         if (!s || k == sizeof(devices) / sizeof(devices[0])) {
-                                why = "unknown device in \"devices\" (null, zero, full, random, "
-                                      "urandom, tty, console, whiteout, tun)";
+                                snprintf(why_buf, sizeof(why_buf),
+                                         "unknown device \"%.64s\" in \"devices\" (null, zero, "
+                                         "full, random, urandom, tty, console, whiteout, tun)",
+                                         s ? s : "(not a string)");
+                                why = why_buf;
                                 goto fail;
                         }
                         p->allowed |= 1U << k;

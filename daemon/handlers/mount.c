@@ -177,6 +177,28 @@ int emulate_parse_refusal(json_t *v, struct scmpd_verdict def, struct scmpd_verd
         return 0;
 }
 
+/* The reason for a refusal that names the key or value at fault. Policies are parsed on the
+ * loop thread only (and by single-threaded tests and fuzzers). */
+static char why_buf[192];
+
+#define why_named(fmt, name) \
+        (snprintf(why_buf, sizeof(why_buf), fmt, (name) ? (name) : "(not a string)"), why_buf)
+
+/* The first pattern of a list that is not a valid glob, as a reason naming it, or NULL. */
+static const char *bad_glob(char *const *l, size_t n, const char *key)
+{
+        for (size_t i = 0; i < n; i++) {
+                const char *e = glob_error(l[i]);
+
+                if (e) {
+                        snprintf(why_buf, sizeof(why_buf),
+                                 "\"%s\": \"%.64s\" is not a valid glob: %s", key, l[i], e);
+                        return why_buf;
+                }
+        }
+        return NULL;
+}
+
 int mount_policy_parse(const char *json, struct mount_policy **ret, const char **ret_why)
 {
         static const char *const keys[] = { "fstypes",
@@ -217,7 +239,7 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                 for (i = 0; keys[i]; i++)
                         known |= strcmp(keys[i], key) == 0;
                 if (!known) {
-                        why = "unknown key in the configuration";
+                        why = why_named("unknown key \"%.64s\" in the configuration", key);
                         goto fail;
                 }
         }
@@ -226,11 +248,15 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                 why = "\"fstypes\" must be a list of names";
                 goto fail;
         }
+        if ((why = bad_glob(p->fstypes, p->n_fstypes, "fstypes")))
+                goto fail;
         if ((v = json_object_get(root, "sources")) &&
             parse_list(v, false, false, &p->sources, &p->n_sources) < 0) {
                 why = "\"sources\" must be a list of globs";
                 goto fail;
         }
+        if ((why = bad_glob(p->sources, p->n_sources, "sources")))
+                goto fail;
         v = json_object_get(root, "targets");
         if (!v || parse_list(v, true, false, &p->targets, &p->n_targets) < 0 || p->n_targets == 0) {
                 why = "\"targets\" must be a non-empty list of canonical absolute paths";
@@ -241,6 +267,8 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                 why = "\"data\" must be a list of globs";
                 goto fail;
         }
+        if ((why = bad_glob(p->data, p->n_data, "data")))
+                goto fail;
         if ((v = json_object_get(root, "allow_flags"))) {
                 if (!json_is_array(v)) {
                         why = "\"allow_flags\" must be a list of flag names";
@@ -251,7 +279,8 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                         unsigned long f = flag_by_name(json_string_value(x));
 
                         if (!f) {
-                                why = "unknown flag name in \"allow_flags\"";
+                                why = why_named("unknown flag name \"%.64s\" in \"allow_flags\"",
+                                                json_string_value(x));
                                 goto fail;
                         }
                         p->allowed |= f;
@@ -266,7 +295,8 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                         unsigned long f = flag_by_name(json_string_value(x));
 
                         if (!f) {
-                                why = "unknown flag name in \"forbid_flags\"";
+                                why = why_named("unknown flag name \"%.64s\" in \"forbid_flags\"",
+                                                json_string_value(x));
                                 goto fail;
                         }
                         p->allowed &= ~f;
@@ -281,8 +311,10 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                         unsigned long f = flag_by_name(json_string_value(x));
 
                         if (!f || !(f & FORCEABLE)) {
-                                why = "\"force_flags\" takes rdonly, nosuid, nodev, noexec, "
-                                      "nosymfollow and the atime flags";
+                                why = why_named("\"force_flags\" takes rdonly, nosuid, nodev, "
+                                                "noexec, nosymfollow and the atime flags, not "
+                                                "\"%.64s\"",
+                                                json_string_value(x));
                                 goto fail;
                         }
                         p->forced |= f;
@@ -363,22 +395,64 @@ static bool under_prefix(const struct mount_policy *p, const char *path)
         return false;
 }
 
-enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umount,
-                                         const uint64_t args[6], const char *const strings[6],
-                                         struct helper_request *ret_req)
+/* Refuse, saying which clause of the policy refused and why in `why` (when not NULL). */
+static enum emulate_decision refuse(char *why, size_t size, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static enum emulate_decision refuse(char *why, size_t size, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (why && size) {
+                va_start(ap, fmt);
+                vsnprintf(why, size, fmt, ap);
+                va_end(ap);
+        }
+        return EMULATE_REFUSE;
+}
+
+/* The name of the lowest bit of `bits` that has one, or NULL. */
+static const char *first_flag_name(unsigned long bits)
+{
+        for (unsigned long bit = 1; bit && bits; bit <<= 1)
+                if (bits & bit)
+                        for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+                                if (flag_names[i].flag == bit)
+                                        return flag_names[i].name;
+        return NULL;
+}
+
+/* A string for a message: quoted by the caller, bounded, "(none)" when absent. */
+#define SHOW(s) ((s) ? (s) : "(none)")
+
+enum emulate_decision mount_policy_explain(const struct mount_policy *p, bool umount,
+                                           const uint64_t args[6], const char *const strings[6],
+                                           struct helper_request *ret_req, char *why,
+                                           size_t why_size)
 {
         struct helper_request req = { .dirfd_copy = -1,
                                       .timeout_ms = p->timeout_ms,
                                       .allow_shared = p->shared };
-        unsigned long flags;
+        unsigned long flags, bad;
+        const char *name;
 
+        if (why && why_size)
+                why[0] = '\0';
         if (umount) {
                 int allowed = MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW;
 
-                if (!p->umount || !strings[0] || !under_prefix(p, strings[0]) ||
-                    (args[1] & ~(uint64_t)allowed) ||
+                if (!p->umount)
+                        return refuse(why, why_size, "umount: \"umount\" is not true");
+                if (!strings[0] || !under_prefix(p, strings[0]))
+                        return refuse(why, why_size,
+                                      "target: \"%.256s\" is not a canonical path under "
+                                      "\"targets\"",
+                                      SHOW(strings[0]));
+                if ((args[1] & ~(uint64_t)allowed) ||
                     (args[1] & MNT_EXPIRE && args[1] & MNT_DETACH))
-                        return EMULATE_REFUSE;
+                        return refuse(why, why_size,
+                                      "flags: umount2 flags 0x%llx (only detach, expire or "
+                                      "nofollow, not detach with expire)",
+                                      (unsigned long long)args[1]);
                 req.op = HELPER_UMOUNT;
                 req.target = strings[0];
                 req.umount_flags = (int)args[1];
@@ -389,15 +463,26 @@ enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umou
         flags = (unsigned long)args[3];
         if ((flags & MS_MGC_MSK) == MS_MGC_VAL)
                 flags &= ~MS_MGC_MSK; /* the historic magic, ignored by the kernel too */
-        if (flags & ~p->allowed)
-                return EMULATE_REFUSE; /* also refuses MS_MOVE and every unnamed bit */
+        bad = flags & ~p->allowed;
+        if (bad) { /* also refuses MS_MOVE and every unnamed bit */
+                name = first_flag_name(bad);
+                if (name)
+                        return refuse(why, why_size,
+                                      "flags: \"%s\" is not allowed (\"allow_flags\", "
+                                      "\"forbid_flags\")",
+                                      name);
+                return refuse(why, why_size, "flags: 0x%lx is not a flag scmpd emulates", bad);
+        }
         if (!strings[1] || !under_prefix(p, strings[1]))
-                return EMULATE_REFUSE;
+                return refuse(why, why_size,
+                              "target: \"%.256s\" is not a canonical path under \"targets\"",
+                              SHOW(strings[1]));
         /* The options: only as a string the copy holds in full, and as the policy allows. */
         if (args[4] && !strings[4])
-                return EMULATE_REFUSE;
+                return refuse(why, why_size, "data: the options are not a readable string");
         if (p->n_data && !any_glob(p->data, p->n_data, strings[4] ? strings[4] : ""))
-                return EMULATE_REFUSE;
+                return refuse(why, why_size, "data: \"%.256s\" matches no glob of \"data\"",
+                              strings[4] ? strings[4] : "");
 
         req.op = HELPER_MOUNT;
         req.target = strings[1];
@@ -410,9 +495,16 @@ enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umou
                 req.fstype = NULL;
         } else if (flags & MS_BIND) {
                 if (!strings[0] || !helper_path_is_canonical(strings[0]))
-                        return EMULATE_REFUSE;
-                if (p->n_sources == 0 || !any_glob(p->sources, p->n_sources, strings[0]))
-                        return EMULATE_REFUSE; /* binds need an explicit source list */
+                        return refuse(why, why_size,
+                                      "source: bind source \"%.256s\" is not a canonical path",
+                                      SHOW(strings[0]));
+                if (p->n_sources == 0) /* binds need an explicit source list */
+                        return refuse(why, why_size,
+                                      "source: binds need \"sources\", and the policy has none");
+                if (!any_glob(p->sources, p->n_sources, strings[0]))
+                        return refuse(why, why_size,
+                                      "source: \"%.256s\" matches no glob of \"sources\"",
+                                      strings[0]);
                 req.source = strings[0];
                 req.source_is_path = true;
                 req.fstype = NULL;
@@ -420,19 +512,26 @@ enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umou
                 const char *src = strings[0];
 
                 if (!strings[2] || !any_glob(p->fstypes, p->n_fstypes, strings[2]))
-                        return EMULATE_REFUSE;
+                        return refuse(why, why_size, "fstype: \"%.64s\" is not in \"fstypes\"",
+                                      SHOW(strings[2]));
                 if (!src || (p->n_sources && !any_glob(p->sources, p->n_sources, src)))
-                        return EMULATE_REFUSE;
+                        return refuse(why, why_size,
+                                      "source: \"%.256s\" matches no glob of \"sources\"",
+                                      SHOW(src));
                 /* A source that a filesystem may look up (a block device) must mean the same in
                  * the helper, whose cwd is its own fd directory: an absolute path is resolved
                  * like a bind source; a name must not be one of our fd numbers or a path. */
                 if (src[0] == '/') {
                         if (!helper_path_is_canonical(src))
-                                return EMULATE_REFUSE;
+                                return refuse(why, why_size,
+                                              "source: \"%.256s\" is not a canonical path", src);
                         req.source_is_path = true;
                 } else if (strchr(src, '/') || strspn(src, "0123456789") == strlen(src) ||
                            strcmp(src, ".") == 0 || strcmp(src, "..") == 0) {
-                        return EMULATE_REFUSE;
+                        return refuse(why, why_size,
+                                      "source: \"%.256s\" is neither an absolute path nor a "
+                                      "plain name",
+                                      src);
                 }
                 req.source = src;
                 req.fstype = strings[2];
@@ -440,6 +539,13 @@ enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umou
         }
         *ret_req = req;
         return EMULATE_ALLOW;
+}
+
+enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umount,
+                                         const uint64_t args[6], const char *const strings[6],
+                                         struct helper_request *ret_req)
+{
+        return mount_policy_explain(p, umount, args, strings, ret_req, NULL, 0);
 }
 
 /* ---- the handler ---- */
@@ -488,6 +594,7 @@ static void mount_handle(void *state, const struct scmpd_notification *n,
         const struct mount_policy *p = state;
         struct target t = TARGET_INIT;
         struct helper_request req;
+        char why[384];
         bool umount;
         int r, err = 0;
 
@@ -502,11 +609,15 @@ static void mount_handle(void *state, const struct scmpd_notification *n,
                 *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_NOT_HANDLED };
                 return;
         }
-        if (mount_policy_check(p, umount, n->args, n->strings, &req) != EMULATE_ALLOW) {
-                say(p, LOG_INFO, "tid %d: %s of \"%s\" refused by policy", (int)n->tid, n->syscall,
-                    n->strings[1]   ? n->strings[1]
-                    : n->strings[0] ? n->strings[0]
-                                    : "?");
+        if (mount_policy_explain(p, umount, n->args, n->strings, &req, why, sizeof(why)) !=
+            EMULATE_ALLOW) {
+                /* The clause that refused (fstype, source, target, flags, data) and its value. */
+                say(p, LOG_INFO, "tid %d: %s of \"%.256s\" refused by policy: %s", (int)n->tid,
+                    n->syscall,
+                    !umount && n->strings[1] ? n->strings[1]
+                    : n->strings[0]          ? n->strings[0]
+                                             : "?",
+                    why);
                 return;
         }
         r = target_open(deferred->listener_fd, n->id, n->tid, &t);

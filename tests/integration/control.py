@@ -189,7 +189,11 @@ def test_basic(d, tmp):
 
     rc, text, _ = ctl(d, "metrics")
     lines = text.splitlines()
-    check(rc == 0 and lines and lines[-1] == "# EOF", "metrics: OpenMetrics text ends in # EOF")
+    # The Prometheus text format 0.0.4 (node exporter's textfile collector): a counter's TYPE
+    # names its _total sample; no OpenMetrics "# EOF" (issue 19).
+    check(rc == 0 and lines and "# EOF" not in lines
+          and "# TYPE scmpd_notifications_total counter" in lines,
+          "metrics: Prometheus text 0.0.4, counters typed by their _total name")
     check('scmpd_notifications_total{syscall="getppid",verdict="errno"} 2' in lines,
           "metrics: counter per syscall and verdict")
     buckets = [l for l in lines
@@ -202,8 +206,10 @@ def test_basic(d, tmp):
                   for l in lines), "metrics: _count and _sum")
     mfile = os.path.join(tmp, "scmpd.prom")
     rc, _, _ = ctl(d, "metrics", "-o", mfile)
-    check(rc == 0 and open(mfile).read().endswith("# EOF\n"), "metrics -o for the textfile "
-          "collector")
+    written = open(mfile).read() if rc == 0 else ""
+    check(written.startswith("# TYPE scmpd_notifications_total counter\n")
+          and "\nscmpd_uptime_seconds " in written and written.endswith("\n"),
+          "metrics -o for the textfile collector")
 
 
 def test_inflight(d, tmp):

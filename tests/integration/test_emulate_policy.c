@@ -90,6 +90,20 @@ static void test_mount_parse(void **state)
         mount_refused("{\"targets\": [\"/mnt/\"]}", "trailing slash");
         mount_refused("{\"targets\": [\"/mnt/../etc\"]}", "dot-dot target");
         mount_refused("{\"targets\": [\"/mnt\"], \"bogus\": 1}", "unknown key");
+        mount_refused("{\"targets\": [\"/mnt\"], \"sources\": [\"/srv/[ab\"]}", "bad glob");
+        mount_refused("{\"targets\": [\"/mnt\"], \"data\": [\"size=\\\\\"]}", "lone \\");
+        mount_refused("{\"targets\": [\"/mnt\"], \"fstypes\": [\"[[:nope:]]\"]}", "bad class");
+        {
+                struct mount_policy *bad = NULL;
+                const char *why = NULL;
+
+                assert_int_equal(mount_policy_parse("{\"targets\": [\"/mnt\"], "
+                                                    "\"sources\": [\"ok\", \"[z-a]\"]}",
+                                                    &bad, &why),
+                                 -EINVAL);
+                assert_non_null(why);
+                assert_non_null(strstr(why, "\"sources\": \"[z-a]\" is not a valid glob"));
+        }
         mount_refused("{\"targets\": [\"/mnt\"], \"allow_flags\": [\"move\"]}", "MS_MOVE name");
         mount_refused("{\"targets\": [\"/mnt\"], \"allow_flags\": \"bind\"}", "not a list");
         mount_refused("{\"targets\": [\"/mnt\"], \"force_flags\": [\"bind\"]}", "force bind");
@@ -304,6 +318,82 @@ static enum emulate_decision do_mknod(const struct mknod_policy *p, bool at, con
         return mknod_policy_check(p, at, args, strings, req ? req : &dummy);
 }
 
+/* A refusal names the clause of the policy that refused (issue 19): the reason starts with
+ * "fstype", "source", "target", "flags" or "data" (or "umount"), and names the value at fault. */
+static void refused_by(const struct mount_policy *p, bool umount, const char *src, const char *tgt,
+                       const char *type, uint64_t flags, const char *data, const char *want_prefix,
+                       const char *want_part)
+{
+        uint64_t args[6] = { 1, umount ? flags : 2, 3, flags, data ? 4 : 0, 0 };
+        const char *strings[6] = { src, umount ? NULL : tgt, type, NULL, data, NULL };
+        struct helper_request req;
+        char why[384] = "unset";
+
+        if (umount)
+                strings[0] = tgt;
+        assert_int_equal(mount_policy_explain(p, umount, args, strings, &req, why, sizeof(why)),
+                         EMULATE_REFUSE);
+        if (strncmp(why, want_prefix, strlen(want_prefix)) != 0 ||
+            (want_part && !strstr(why, want_part))) {
+                print_error("reason \"%s\", want \"%s...%s\"\n", why, want_prefix,
+                            want_part ? want_part : "");
+                fail();
+        }
+}
+
+static void test_mount_refusal_clause(void **state)
+{
+        struct mount_policy *p = mp(MOUNT_CONF);
+        struct mount_policy *q =
+                mp("{\"fstypes\": [\"tmpfs\"], \"targets\": [\"/mnt\"], \"sources\": [\"/srv/*\"],"
+                   " \"allow_flags\": [\"bind\", \"nosuid\"], \"data\": [\"size=*\"]}");
+        struct mount_policy *no_umount =
+                mp("{\"fstypes\": [\"tmpfs\"], \"targets\": [\"/mnt\"], \"umount\": false}");
+        struct helper_request req;
+        char why[384] = "unset";
+        uint64_t args[6] = { 1, 2, 3, 0, 0, 0 };
+        const char *strings[6] = { "none", "/mnt", "tmpfs", NULL, NULL, NULL };
+
+        /* Allowed: no reason. */
+        assert_int_equal(mount_policy_explain(p, false, args, strings, &req, why, sizeof(why)),
+                         EMULATE_ALLOW);
+        assert_string_equal(why, "");
+
+        refused_by(p, false, "proc", "/mnt", "proc", 0, NULL, "fstype: ", "\"proc\"");
+        refused_by(p, false, "none", "/mnt", NULL, 0, NULL, "fstype: ", "(none)");
+        refused_by(p, false, "none", "/etc", "tmpfs", 0, NULL, "target: ", "\"/etc\"");
+        refused_by(p, false, "none", "/mnt/../etc", "tmpfs", 0, NULL, "target: ", "/mnt/../etc");
+        refused_by(p, false, "none", "/mnt", "tmpfs", MS_REC, NULL, "flags: ", "\"rec\"");
+        refused_by(p, false, "none", "/mnt", "tmpfs", MS_MOVE, NULL, "flags: ", NULL);
+        refused_by(p, false, "none", "/mnt", "tmpfs", 1UL << 40, NULL, "flags: ", NULL);
+        refused_by(p, false, "3", "/mnt", "tmpfs", 0, NULL, "source: ", "\"3\"");
+        refused_by(p, false, NULL, "/mnt", "tmpfs", 0, NULL, "source: ", NULL);
+        refused_by(p, false, "/x", "/mnt", NULL, MS_BIND, NULL, "flags: ", "\"bind\"");
+
+        refused_by(q, false, "/etc/x", "/mnt", NULL, MS_BIND, "size=1m", "source: ", "\"/etc/x\"");
+        refused_by(q, false, "/srv/../etc", "/mnt", NULL, MS_BIND, "size=1m", "source: ", NULL);
+        refused_by(q, false, "none", "/mnt", "tmpfs", 0, "mode=777", "data: ", "\"mode=777\"");
+        refused_by(q, false, "none", "/mnt", "tmpfs", MS_NODEV, "size=1m", "flags: ", "\"nodev\"");
+        {
+                uint64_t a[6] = { 1, 2, 3, 0, 0x1000, 0 }; /* options the copy could not hold */
+
+                assert_int_equal(mount_policy_explain(q, false, a, strings, &req, why, sizeof(why)),
+                                 EMULATE_REFUSE);
+                assert_memory_equal(why, "data: ", 6);
+        }
+
+        refused_by(p, true, NULL, "/proc", NULL, 0, NULL, "target: ", "\"/proc\"");
+        refused_by(p, true, NULL, "/mnt/a", NULL, MNT_FORCE, NULL, "flags: ", NULL);
+        refused_by(no_umount, true, NULL, "/mnt/a", NULL, 0, NULL, "umount: ", NULL);
+
+        /* No buffer: the same decisions. */
+        assert_int_equal(mount_policy_explain(p, false, args, strings, &req, NULL, 0),
+                         EMULATE_ALLOW);
+        mount_policy_free(no_umount);
+        mount_policy_free(q);
+        mount_policy_free(p);
+}
+
 static void test_mknod(void **state)
 {
         static const struct {
@@ -377,7 +467,8 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_canonical), cmocka_unit_test(test_mount_parse),
                 cmocka_unit_test(test_mount_new), cmocka_unit_test(test_mount_policy_options),
-                cmocka_unit_test(test_umount),    cmocka_unit_test(test_mknod),
+                cmocka_unit_test(test_umount),    cmocka_unit_test(test_mount_refusal_clause),
+                cmocka_unit_test(test_mknod),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -98,6 +98,34 @@ static void test_errors_name_the_place(void **state)
                      "refused its configuration");
         expect_error("{\"default\": {\"errno\": \"EPERM\"}, \"default\": \"kill\"}", "line");
         expect_error("{\"policies\": [ {\"match\": {\"pid\": 1}} ]}", "unknown member \"pid\"");
+        /* Issue 19: the key or value at fault is named, in one message. */
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": "
+                     "[{\"handler\": \"errno\", \"config\": {\"errno\": \"EFOO\"}}]}]}]}",
+                     "refused its configuration: \"errno\" must be an errno name like \"EPERM\" "
+                     "or a number 1..4095, not \"EFOO\"");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": "
+                     "[{\"errno\": 0}]}]}]}",
+                     "not 0");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": "
+                     "[{\"errno\": \"EPERM\", \"extra\": 1}]}]}]}",
+                     "chain[0]: unknown member \"extra\"");
+        expect_error("{\"policies\": [{\"name\": 5}]}", "policies[0].name: must be a string");
+        expect_error("{\"policies\": [{\"match\": {\"metadata\": 5}}]}",
+                     "policies[0].match.metadata: must be a string");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"mount\"], \"chain\": "
+                     "[{\"handler\": \"mount\", \"config\": {\"targets\": [\"/mnt\"], "
+                     "\"bogus\": 1}}]}]}]}",
+                     "refused its configuration: unknown key \"bogus\"");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"mount\"], \"chain\": "
+                     "[{\"handler\": \"mount\", \"config\": {\"targets\": [\"/mnt\"], "
+                     "\"allow_flags\": [\"frob\"]}}]}]}]}",
+                     "unknown flag name \"frob\" in \"allow_flags\"");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"mknod\"], \"chain\": "
+                     "[{\"handler\": \"mknod\", \"config\": {\"devices\": [\"sda\"]}}]}]}]}",
+                     "unknown device \"sda\"");
+        expect_error("{\"policies\": [{\"rules\": [{\"syscalls\": [\"getpid\"], \"chain\": "
+                     "[{\"handler\": \"audit\", \"config\": {\"level\": \"loud\"}}]}]}]}",
+                     "\"level\" must be err, warning, notice, info or debug, not \"loud\"");
 }
 
 static struct scmpd_handoff_state *origin(const char *id, const char *meta, const char *key,
@@ -225,7 +253,7 @@ static void test_reload_file_removed(void **state)
         char path[] = "/tmp/scmpd-test-config.XXXXXX";
         struct daemon d = { .config_path = path, .config_required = false };
         struct config *before;
-        char *err = NULL;
+        char *err = NULL, *reason = NULL;
         FILE *f;
         int fd;
 
@@ -239,12 +267,17 @@ static void test_reload_file_removed(void **state)
         assert_int_equal(config_load(path, false, &d.config, &err), 0);
         before = d.config;
         /* While the file is there, a reload takes it. */
-        daemon_reload(&d);
+        assert_int_equal(daemon_reload(&d, &reason), 0);
         assert_string_equal(d.config->source, path);
         assert_ptr_not_equal(d.config, before);
         before = d.config;
         assert_int_equal(unlink(path), 0);
-        daemon_reload(&d);
+        /* Gone: refused with a reason that names the file, and the policy in force stays. */
+        assert_true(daemon_reload(&d, &reason) < 0);
+        assert_non_null(reason);
+        assert_non_null(strstr(reason, path));
+        free(reason);
+        reason = NULL;
         assert_ptr_equal(d.config, before);
         assert_string_equal(d.config->source, path);
         assert_int_equal(d.config->n_policies, 1);
@@ -252,7 +285,7 @@ static void test_reload_file_removed(void **state)
         /* Never a file: the built-in default, and still after a reload. */
         assert_int_equal(config_load(path, false, &d.config, &err), 0);
         assert_string_equal(d.config->source, "built-in default");
-        daemon_reload(&d);
+        assert_int_equal(daemon_reload(&d, &reason), 0);
         assert_string_equal(d.config->source, "built-in default");
         config_unref(d.config);
 }
@@ -340,6 +373,82 @@ static void test_builtin_handlers(void **state)
         config_unref(c);
 }
 
+/* A glob fnmatch(3) would read other than meant is refused where it stands (issue 19); the
+ * valid forms, escapes and classes included, load. */
+static void test_invalid_globs(void **state)
+{
+        static const struct {
+                const char *glob;
+                const char *why; /* NULL: valid */
+        } cases[] = {
+                { "*", NULL },
+                { "web-*", NULL },
+                { "[abc]x", NULL },
+                { "[!a-z]*", NULL },
+                { "[]a]", NULL },
+                { "[[:alpha:]]*", NULL },
+                { "\\[literal", NULL },
+                { "a\\*b", NULL },
+                { "[a\\]]", NULL },
+                { "[abc", "without its" },
+                { "x[", "without its" },
+                { "[]", "without its" },
+                { "abc\\", "lone" },
+                { "[[:alpah:]]", "unknown character class" },
+                { "[[:alpha:]", "without its" },
+                { "[z-a]", "range" },
+        };
+        static const char *const before[] = {
+                "{\"policies\": [{\"match\": {\"metadata\": ",
+                "{\"policies\": [{\"match\": {\"container\": ",
+                "{\"policies\": [{\"match\": {\"annotations\": {\"k\": ",
+                "{\"policies\": [{\"rules\": [{\"syscalls\": [\"mkdir\"], "
+                "\"strings\": [{\"index\": 0, \"glob\": ",
+        };
+        static const char *const after[] = {
+                "}}]}",
+                "}}]}",
+                "}}}]}",
+                "}], \"chain\": [\"continue\"]}]}]}",
+        };
+        static const char *const member[] = {
+                "policies[0].match.metadata",
+                "policies[0].match.container",
+                "policies[0].match.annotations[]",
+                ".strings[].glob",
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char quoted[64], text[512];
+                size_t n = 0;
+
+                if (cases[i].why)
+                        assert_non_null(glob_error(cases[i].glob));
+                else
+                        assert_null(glob_error(cases[i].glob));
+                /* As a JSON string: quotes around, backslashes doubled. */
+                quoted[n++] = '"';
+                for (const char *c = cases[i].glob; *c; c++) {
+                        if (*c == '\\' || *c == '"')
+                                quoted[n++] = '\\';
+                        quoted[n++] = *c;
+                }
+                quoted[n++] = '"';
+                quoted[n] = '\0';
+                /* In each place a policy takes a glob. */
+                for (size_t w = 0; w < sizeof(before) / sizeof(before[0]); w++) {
+                        snprintf(text, sizeof(text), "%s%s%s", before[w], quoted, after[w]);
+                        if (!cases[i].why) {
+                                config_unref(load_ok(text));
+                                continue;
+                        }
+                        expect_error(text, member[w]);
+                        expect_error(text, "is not a valid glob");
+                        expect_error(text, cases[i].why);
+                }
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -350,6 +459,7 @@ int main(void)
                 cmocka_unit_test(test_reload_file_removed),
                 cmocka_unit_test(test_rule_matching),
                 cmocka_unit_test(test_builtin_handlers),
+                cmocka_unit_test(test_invalid_globs),
         };
 
         log_max_level = LOG_ERR; /* keep the audit handler quiet */

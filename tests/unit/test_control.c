@@ -94,7 +94,8 @@ static void test_proto_refuses(void **state)
                 { "{\"command\":\"status\",\"id\":\"7\"}", -EBADMSG },
                 { "{\"command\":\"handler-enable\"}", -EBADMSG },
                 { "{\"command\":\"status\",\"x\":[[[[[1]]]]]}", -E2BIG },
-                { "]]]", -E2BIG },
+                { "]]]", -EBADMSG }, /* not JSON, whatever its size (issue 19) */
+                { "\x8f\x12garbage", -EBADMSG },
                 { "{\"command\":\"status\"", -EBADMSG },
         };
         struct control_request req;
@@ -115,6 +116,16 @@ static void test_proto_refuses(void **state)
         snprintf(big, sizeof(big), "{\"command\":\"monitor\",\"syscall\":\"%0*d\"}",
                  CONTROL_MAX_NAME - 1, 0);
         assert_int_equal(parse(big, &req, &reason), 0);
+        /* The reason quotes what was wrong (printable ASCII only). */
+        assert_int_equal(parse("{\"command\":\"frobnicate\"}", &req, &reason), -EOPNOTSUPP);
+        assert_string_equal(reason, "unknown command \"frobnicate\"");
+        assert_int_equal(parse("{\"command\":\"status\",\"extra\":1}", &req, &reason), -EBADMSG);
+        assert_string_equal(reason, "unknown member for this command: \"extra\"");
+        assert_int_equal(parse("{\"command\":\"status\",\"command\":\"status\"}", &req, &reason),
+                         -EBADMSG);
+        assert_non_null(strstr(reason, "duplicate"));
+        assert_int_equal(parse("{\"command\":\"st\u00e9\"}", &req, &reason), -EOPNOTSUPP);
+        assert_string_equal(reason, "unknown command \"st??\"");
         memset(big, ' ', sizeof(big) - 1);
         big[sizeof(big) - 1] = 0;
         assert_int_equal(parse(big, &req, &reason), -E2BIG);
@@ -218,7 +229,12 @@ static void test_stats_openmetrics(void **state)
                                      "le=\"+Inf\"} 1\n"));
         assert_non_null(strstr(text, "scmpd_notification_latency_seconds_sum{syscall=\"mount\"} "
                                      "0.000005000\n"));
-        assert_non_null(strstr(text, "# UNIT scmpd_handler_latency_seconds seconds\n"));
+        /* Prometheus text 0.0.4 (node exporter's textfile collector): a counter's TYPE names
+         * its sample, _total included; no OpenMetrics-only lines. */
+        assert_non_null(strstr(text, "# TYPE scmpd_notifications_total counter\n"));
+        assert_non_null(strstr(text, "# TYPE scmpd_handler_decisions_total counter\n"));
+        assert_null(strstr(text, "# UNIT"));
+        assert_null(strstr(text, "# EOF"));
         /* every sample line has a value; no raw newline inside a label */
         for (p = text; (p = strchr(p, '\n')) && p[1]; p++)
                 assert_true(p[1] == '#' || p[1] == 's');
