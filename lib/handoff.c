@@ -19,6 +19,7 @@
 #include <sys/un.h>
 
 #include "scmpd/handoff.h"
+#include "cleanup.h"
 #include "util.h"
 
 /* jansson's own cleanup helper, under the house's naming. */
@@ -262,11 +263,6 @@ _public_ struct scmpd_handoff_state *scmpd_handoff_state_free(struct scmpd_hando
         return NULL;
 }
 
-static void handoff_state_freep(struct scmpd_handoff_state **s)
-{
-        scmpd_handoff_state_free(*s);
-}
-
 /* Copy an optional string member. 0 absent or copied, -EBADMSG wrong type or too long. */
 static int take_string(json_t *obj, const char *key, char **ret, const char **reason)
 {
@@ -370,7 +366,7 @@ static int parse_state(json_t *state, struct scmpd_handoff_state *s, const char 
 _public_ int scmpd_handoff_parse(const char *buf, size_t len, size_t n_fds_received,
                                  struct scmpd_handoff_state **ret_state, const char **ret_reason)
 {
-        _cleanup_(handoff_state_freep) struct scmpd_handoff_state *s = NULL;
+        _cleanup_(scmpd_handoff_state_freep) struct scmpd_handoff_state *s = NULL;
         _cleanup_json_ json_t *root = NULL;
         const char *reason = "malformed payload";
         json_error_t jerr;

@@ -32,6 +32,7 @@
 #include "scmpd/arch.h"
 #include "scmpd/filter.h"
 #include "scmpd/profile.h"
+#include "cleanup.h"
 #include "util.h"
 
 #define SOCKET_PATH_MAX 107 /* sizeof(sun_path) - 1 */
@@ -187,11 +188,6 @@ _public_ struct scmpd_profile *scmpd_profile_free(struct scmpd_profile *p)
         free(p->listener_metadata);
         free(p);
         return NULL;
-}
-
-static void profile_freep(struct scmpd_profile **p)
-{
-        scmpd_profile_free(*p);
 }
 
 _public_ const char *scmpd_profile_listener_path(const struct scmpd_profile *p)
@@ -1059,7 +1055,7 @@ _public_ int scmpd_profile_parse(const char *json, size_t len, scmpd_profile_war
                                  void *userdata, struct scmpd_profile **ret, char **ret_error)
 {
         struct parser ps = { .warn = warn, .userdata = userdata, .text = json };
-        _cleanup_(profile_freep) struct scmpd_profile *p = NULL;
+        _cleanup_(scmpd_profile_freep) struct scmpd_profile *p = NULL;
         _cleanup_free_ char *copy = NULL;
         json_t *root = NULL;
         json_error_t jerr;

@@ -23,6 +23,7 @@
 #include "scmpd/arch.h"
 #include "scmpd/filter.h"
 #include "scmpd/profile.h"
+#include "cleanup.h"
 #include "util.h"
 
 struct target {
@@ -170,11 +171,6 @@ _printf_(3, 4) static int compile_fail(char **ret_error, int rc, const char *fmt
         return rc;
 }
 
-static void filter_freep(struct scmpd_filter **f)
-{
-        scmpd_filter_free(*f);
-}
-
 static bool args_repeat_index(const struct scmpd_profile_syscall *s)
 {
         unsigned seen = 0;
@@ -201,7 +197,7 @@ _public_ int scmpd_profile_compile(const struct scmpd_profile *p,
                                    scmpd_profile_warn_fn warn, void *userdata,
                                    struct scmpd_filter **ret, char **ret_error)
 {
-        _cleanup_(filter_freep) struct scmpd_filter *f = NULL;
+        _cleanup_(scmpd_filter_freep) struct scmpd_filter *f = NULL;
         uint32_t arches[SCMPD_PROFILE_MAX_LIST * 2 + 2];
         const struct scmpd_arch *native = scmpd_arch_native();
         struct target x;

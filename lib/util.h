@@ -61,6 +61,14 @@ static inline void closep(int *fd)
 }
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
+
+/* funcp(): a cleanup function for a pointer of `type` that calls func(), which accepts NULL
+ * (func may return a value, as the scmpd_*_free() functions return NULL). */
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+        static inline void func##p(type *p)     \
+        {                                       \
+                (void)func(*p);                 \
+        }
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
 
