@@ -34,6 +34,7 @@
 #include "scmpd/arch.h"
 #include "scmpd/filter.h"
 #include "scmpd/profile.h"
+#include "sockaddr.h"
 #include "util.h"
 
 #define DEFAULT_CONTROL SCMPD_RUNSTATEDIR "/scmpd/control.sock"
@@ -84,26 +85,21 @@ static void set_timeouts(int fd, unsigned ms)
 
 static int ctl_connect(const char *path, unsigned timeout_ms, struct ctl_conn *ret)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t plen = strlen(path);
+        struct sockaddr_un sa;
+        socklen_t salen;
         int fd;
 
-        if (plen == 0 || plen >= sizeof(sa.sun_path)) {
-                scmpctl_err("socket path too long: %s", path);
+        if (sockaddr_un_from_path(path, &sa, &salen) < 0) {
+                scmpctl_err("socket path empty or too long: %s", path);
                 return EXIT_USAGE;
         }
-        memcpy(sa.sun_path, path, plen);
-        if (path[0] == '@')
-                sa.sun_path[0] = 0;
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
                 scmpctl_err("socket: %m");
                 return EXIT_FAILURE;
         }
         set_timeouts(fd, timeout_ms);
-        if (connect(fd, (struct sockaddr *)&sa,
-                    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen +
-                                (path[0] == '@' ? 0 : 1))) < 0) {
+        if (connect(fd, (struct sockaddr *)&sa, salen) < 0) {
                 int e = errno;
 
                 close(fd);

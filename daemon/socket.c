@@ -23,26 +23,11 @@
 #include <unistd.h>
 
 #include "socket.h"
+#include "sockaddr.h"
 #include "util.h"
 
 /* A peer's supplementary groups are read whole; the kernel's own limit is 65536. */
 #define PEER_GROUPS_MAX 65536
-
-int socket_sockaddr_from_path(const char *path, struct sockaddr_un *ret_sa, socklen_t *ret_len)
-{
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        size_t plen = strlen(path);
-        bool abstract = path[0] == '@';
-
-        if (plen == 0 || plen >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(sa.sun_path, path, plen);
-        if (abstract)
-                sa.sun_path[0] = 0;
-        *ret_sa = sa;
-        *ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + (abstract ? 0 : 1));
-        return 0;
-}
 
 /* Does a process accept connections at this address? 1 yes (owner's pid in *ret_pid when the
  * kernel gives it), 0 no (stale or absent). */
@@ -80,7 +65,7 @@ int socket_listen_path(const char *path, int backlog, mode_t mask, int *ret_fd,
         int r;
 
         *ret_owner_pid = 0;
-        r = socket_sockaddr_from_path(path, &sa, &len);
+        r = sockaddr_un_from_path(path, &sa, &len);
         if (r < 0)
                 return r;
         if (!abstract && lstat(path, &st) == 0) {

@@ -1,7 +1,7 @@
 /*
- * The daemon's AF_UNIX sockets (socket.c): addresses from configured paths, listening on a path
- * without taking it from anyone, unlinking only our own, and a peer's groups as the kernel saw
- * them.
+ * The daemon's AF_UNIX sockets (socket.c): listening on a configured path without taking it from
+ * anyone (lib/sockaddr.h makes the address), unlinking only our own, and a peer's groups as the
+ * kernel saw them.
  */
 #pragma once
 
@@ -10,13 +10,6 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
-
-/*
- * The address of `path`: a filesystem path, or with a leading '@' an abstract name (the '@'
- * becomes the address's leading NUL, and no trailing NUL counts). 0, or -ENAMETOOLONG when the
- * path is empty or does not fit sun_path.
- */
-int socket_sockaddr_from_path(const char *path, struct sockaddr_un *ret_sa, socklen_t *ret_len);
 
 /* The socket file scmpd bound, to tell it from one that replaced it later. */
 struct socket_file {

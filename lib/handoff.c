@@ -20,6 +20,7 @@
 
 #include "scmpd/handoff.h"
 #include "cleanup.h"
+#include "sockaddr.h"
 #include "util.h"
 
 /* jansson's own cleanup helper, under the house's naming. */
@@ -155,21 +156,15 @@ _public_ int scmpd_handoff_send_to(const char *path, int listener_fd,
                                    const struct scmpd_handoff_info *info)
 {
         _cleanup_close_ int sock = -1;
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        struct sockaddr_un sa;
         socklen_t salen;
-        size_t plen;
+        int r;
 
         if (!path || !*path)
                 return -EINVAL;
-        plen = strlen(path);
-        if (plen >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        memcpy(sa.sun_path, path, plen);
-        salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + plen + 1);
-        if (path[0] == '@') {
-                sa.sun_path[0] = 0; /* abstract: no trailing NUL in the address */
-                salen--;
-        }
+        r = sockaddr_un_from_path(path, &sa, &salen);
+        if (r < 0)
+                return r;
 
         sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (sock < 0)
