@@ -272,7 +272,7 @@ timeout -k 5 120 "$SCMPCTL_BIN" run --handoff "$T/m.sock" --metadata something-e
 check "listeners --json shows a listener that matched no policy" \
         "python3 -c 'import json,sys; l=[x for x in json.load(open(sys.argv[1])) if x[\"container\"]==\"op-none\"]; sys.exit(0 if l and l[0][\"matched\"] is False and l[0][\"policy\"] is None else 1)' '$T/l2'"
 check "scmpd logs a listener that matched no policy at notice level" \
-        "grep -q 'notice: serving listener of pid [0-9]* (.*), policy none matched' '$T/m.log'"
+        "grep -q 'notice: peer uid [0-9-]*: serving listener of pid [0-9]* (.*), policy none matched' '$T/m.log'"
 
 # ---- the control protocol names what it refuses
 python3 - "$T/m.ctl" <<'EOP' && ok "the control protocol names the unknown command, member and duplicate key" ||
