@@ -28,6 +28,7 @@ struct audit_syscall {
 
 struct audit_container {
         char id[AUDIT_ID_MAX];
+        char metadata[AUDIT_ID_MAX]; /* the listenerMetadata, "" when none */
         size_t n, cap;
         struct audit_syscall *syscalls;
         uint64_t last_ns;
@@ -76,8 +77,9 @@ static struct audit_container *container_get(struct audit_store *a, const char *
         return c;
 }
 
-void audit_store_record(struct audit_store *a, const char *container, const char *syscall,
-                        uint32_t arch, int nr, enum stats_verdict v, uint64_t realtime_ns)
+void audit_store_record(struct audit_store *a, const char *container, const char *metadata,
+                        const char *syscall, uint32_t arch, int nr, enum stats_verdict v,
+                        uint64_t realtime_ns)
 {
         struct audit_container *c;
         struct audit_syscall *e = NULL;
@@ -89,6 +91,7 @@ void audit_store_record(struct audit_store *a, const char *container, const char
         if (!c)
                 return;
         c->last_ns = realtime_ns;
+        snprintf(c->metadata, sizeof(c->metadata), "%s", metadata ? metadata : "");
         for (size_t i = 0; i < c->n; i++)
                 if (c->syscalls[i].nr == nr && c->syscalls[i].arch == arch) {
                         e = &c->syscalls[i];
@@ -175,8 +178,9 @@ json_t *audit_store_to_json(const struct audit_store *a, const char *container)
                 for (size_t j = 0; sys && j < c->n; j++)
                         if (json_array_append_new(sys, syscall_json(&c->syscalls[j])) < 0)
                                 sys = (json_decref(sys), NULL);
-                o = json_pack("{s:s,s:o,s:I,s:o}", "id", c->id, "syscalls", sys, "dropped",
-                              (json_int_t)c->dropped, "last_seen", time_json(c->last_ns));
+                o = json_pack("{s:s,s:s,s:o,s:I,s:o}", "id", c->id, "metadata", c->metadata,
+                              "syscalls", sys, "dropped", (json_int_t)c->dropped, "last_seen",
+                              time_json(c->last_ns));
                 if (json_array_append_new(list, o) < 0)
                         return json_decref(list), NULL;
         }
@@ -211,8 +215,35 @@ static void on_notif_done(void *userdata, const struct notif *n, const struct sc
                 snprintf(key, sizeof(key), "pid-%d", o ? (int)o->pid : 0);
                 id = key;
         }
-        audit_store_record(a, id, n->view.syscall, n->view.arch, n->view.nr,
+        audit_store_record(a, id, o ? o->metadata : NULL, n->view.syscall, n->view.arch, n->view.nr,
                            stats_classify(v, answer), stats_realtime_ns());
+}
+
+/* The info-level summary: one line per audited container when one of its listeners ends (the
+ * audit handler itself logs per call at debug). */
+static void on_session_removed(void *userdata, struct session *s)
+{
+        struct audit_store *a = userdata;
+        const struct scmpd_handoff_state *o = s->origin;
+        char key[64];
+        const char *id = o ? o->id : NULL;
+        uint64_t calls = 0;
+
+        if (!id) {
+                snprintf(key, sizeof(key), "pid-%d", o ? (int)o->pid : 0);
+                id = key;
+        }
+        for (size_t i = 0; i < a->n_containers; i++) {
+                const struct audit_container *c = a->containers[i];
+
+                if (strcmp(c->id, id) != 0)
+                        continue;
+                for (size_t j = 0; j < c->n; j++)
+                        for (int v = 0; v < _STATS_VERDICT_MAX; v++)
+                                calls += c->syscalls[j].verdicts[v];
+                log_info("audit: container %.256s: %llu calls of %zu syscalls recorded so far",
+                         c->id, (unsigned long long)calls, c->n);
+        }
 }
 
 struct audit_store *audit_store_new(struct daemon *d)
@@ -222,7 +253,9 @@ struct audit_store *audit_store_new(struct daemon *d)
         if (!a)
                 return NULL;
         a->d = d;
-        a->observer = (struct daemon_observer){ .userdata = a, .notif_done = on_notif_done };
+        a->observer = (struct daemon_observer){ .userdata = a,
+                                                .notif_done = on_notif_done,
+                                                .session_removed = on_session_removed };
         if (d)
                 daemon_observe(d, &a->observer);
         return a;

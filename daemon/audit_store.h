@@ -21,9 +21,11 @@ struct audit_store *audit_store_new(struct daemon *d);
 struct audit_store *audit_store_free(struct audit_store *a);
 
 /* Record one notification. `container` is the listener's container id (a key such as
- * "pid-1234" when the runtime sent none); `syscall` may be NULL for an unknown number. */
-void audit_store_record(struct audit_store *a, const char *container, const char *syscall,
-                        uint32_t arch, int nr, enum stats_verdict v, uint64_t realtime_ns);
+ * "pid-1234" when the runtime sent none); `metadata` is its listenerMetadata (NULL: none; the
+ * latest one is kept, cut at AUDIT_ID_MAX); `syscall` may be NULL for an unknown number. */
+void audit_store_record(struct audit_store *a, const char *container, const char *metadata,
+                        const char *syscall, uint32_t arch, int nr, enum stats_verdict v,
+                        uint64_t realtime_ns);
 
 /* Everything, or one container (NULL: all). Returns NULL on ENOMEM; an unknown container gives
  * an empty "containers" array. */

@@ -231,9 +231,12 @@ static void test_audit_store_bounds(void **state)
         json_t *j, *c, *s;
 
         audit_store_reset(as);
-        audit_store_record(as, "c1", "getppid", AUDIT_ARCH_X86_64, 110, STATS_CONTINUE, 1000000000);
-        audit_store_record(as, "c1", "getppid", AUDIT_ARCH_X86_64, 110, STATS_ERRNO, 3000000000);
-        audit_store_record(as, NULL, "uname", AUDIT_ARCH_X86_64, 63, STATS_CONTINUE, 2000000000);
+        audit_store_record(as, "c1", NULL, "getppid", AUDIT_ARCH_X86_64, 110, STATS_CONTINUE,
+                           1000000000);
+        audit_store_record(as, "c1", NULL, "getppid", AUDIT_ARCH_X86_64, 110, STATS_ERRNO,
+                           3000000000);
+        audit_store_record(as, NULL, NULL, "uname", AUDIT_ARCH_X86_64, 63, STATS_CONTINUE,
+                           2000000000);
         j = audit_store_to_json(as, "c1");
         c = json_array_get(json_object_get(j, "containers"), 0);
         assert_string_equal(json_string_value(json_object_get(c, "id")), "c1");
@@ -251,7 +254,8 @@ static void test_audit_store_bounds(void **state)
 
         /* Per container: distinct syscalls beyond the limit are dropped and counted. */
         for (int nr = 0; nr < AUDIT_MAX_SYSCALLS + 5; nr++)
-                audit_store_record(as, "wide", NULL, AUDIT_ARCH_X86_64, nr, STATS_CONTINUE, 1);
+                audit_store_record(as, "wide", NULL, NULL, AUDIT_ARCH_X86_64, nr, STATS_CONTINUE,
+                                   1);
         j = audit_store_to_json(as, "wide");
         c = json_array_get(json_object_get(j, "containers"), 0);
         assert_int_equal(json_array_size(json_object_get(c, "syscalls")), AUDIT_MAX_SYSCALLS);
@@ -262,7 +266,7 @@ static void test_audit_store_bounds(void **state)
          * "wide" at t=1ns and "(none)" at t=2s). */
         for (int k = 0; k < AUDIT_MAX_CONTAINERS; k++) {
                 snprintf(id, sizeof(id), "new-%d", k);
-                audit_store_record(as, id, "read", AUDIT_ARCH_X86_64, 0, STATS_CONTINUE,
+                audit_store_record(as, id, NULL, "read", AUDIT_ARCH_X86_64, 0, STATS_CONTINUE,
                                    10000000000ULL + (uint64_t)k);
         }
         j = audit_store_to_json(as, NULL);
