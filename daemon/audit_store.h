@@ -33,3 +33,19 @@ json_t *audit_store_to_json(const struct audit_store *a, const char *container);
 
 /* Forget everything. */
 void audit_store_reset(struct audit_store *a);
+
+/* Forget one container (NULL: all) and save. 1 if something was forgotten, else 0. */
+int audit_store_clear(struct audit_store *a, const char *container);
+
+/*
+ * Persistence. audit_store_open() loads `path` (a missing file is an empty store) and from then
+ * on the store is saved there whenever one of its containers' listeners ends, when it is
+ * cleared and when it is freed. The file is written crash-safely (a temporary file in the same
+ * directory, fsync, rename, fsync of the directory) and kept under AUDIT_FILE_MAX bytes by
+ * leaving out the containers seen least recently. A file that does not parse, or is larger
+ * than the limit, is reported, left in place as path.bad, and the store starts empty.
+ * Returns 0 or a negative errno (the store then stays in memory only).
+ */
+#define AUDIT_FILE_MAX (4U * 1024U * 1024U)
+int audit_store_open(struct audit_store *a, const char *path);
+int audit_store_save(struct audit_store *a);
