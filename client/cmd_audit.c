@@ -55,12 +55,11 @@ static const char *const runc_refuses[] = { "write", NULL };
 /* runc init is a Go program: between loading the filter and execve the runtime's threads may
  * make any of these at any time, so one recording can miss some of them. */
 static const char *const runc_needs[] = {
-        "write",        "read",        "close",         "openat",      "execve",
-        "futex",        "nanosleep",   "sched_yield",   "getpid",      "gettid",
-        "tgkill",       "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
-        "mmap",         "munmap",      "madvise",       "fcntl",       "epoll_pwait",
-        "epoll_ctl",    "exit",        "exit_group",    "newfstatat",  "fstat",
-        "getppid",      NULL,
+        "write",          "read",         "close",       "openat", "execve",     "futex",
+        "nanosleep",      "sched_yield",  "getpid",      "gettid", "tgkill",     "rt_sigaction",
+        "rt_sigprocmask", "rt_sigreturn", "sigaltstack", "mmap",   "munmap",     "madvise",
+        "fcntl",          "epoll_pwait",  "epoll_ctl",   "exit",   "exit_group", "newfstatat",
+        "fstat",          "getppid",      NULL,
 };
 static const char *const none[] = { NULL };
 /* crun (C) and scmpctl run load the filter just before execve. */
@@ -290,7 +289,7 @@ static long long verdict_count(json_t *verdicts, const char *key)
         json_t *v = json_object_get(verdicts, key);
 
         return json_is_integer(v) && json_integer_value(v) > 0 ? (long long)json_integer_value(v)
-                                                                : 0;
+                                                               : 0;
 }
 
 /* Fold one container of the audit store into l. */
@@ -341,8 +340,9 @@ static int learn_container(struct learned *l, json_t *ct, bool allow_refused)
                 long long no = verdict_count(v, "errno") + verdict_count(v, "kill");
 
                 if (!name || !a || scmpd_syscall_nr(a, name) == SCMPD_NR_NONE) {
-                        fprintf(stderr, "scmpctl: warning: a syscall of %s has no known name "
-                                        "and is left out\n",
+                        fprintf(stderr,
+                                "scmpctl: warning: a syscall of %s has no known name "
+                                "and is left out\n",
                                 id);
                         continue;
                 }
@@ -386,8 +386,7 @@ static void base_allowed(json_t *base, json_t *ret_set)
                                             json_true());
                 json_array_foreach (json_object_get(rule, "names"), j, name)
                         if (json_is_string(name))
-                                json_object_set_new(ret_set, json_string_value(name),
-                                                    json_true());
+                                json_object_set_new(ret_set, json_string_value(name), json_true());
         }
 }
 
@@ -546,11 +545,10 @@ int cmd_audit_profile(int argc, char **argv)
                                 json_object_set_new(prof, "syscalls", rules);
                         }
                         if (!json_is_array(rules) ||
-                            json_array_append_new(rules,
-                                                  json_pack("{s:o,s:s,s:s}", "names", extra,
-                                                            "action", "SCMP_ACT_ALLOW", "comment",
-                                                            "learned by scmpctl audit profile")) <
-                                    0) {
+                            json_array_append_new(
+                                    rules, json_pack("{s:o,s:s,s:s}", "names", extra, "action",
+                                                     "SCMP_ACT_ALLOW", "comment",
+                                                     "learned by scmpctl audit profile")) < 0) {
                                 scmpctl_err("%s: no syscalls array", base_path);
                                 goto out;
                         }
@@ -561,8 +559,8 @@ int cmd_audit_profile(int argc, char **argv)
                 json_t *names = sorted_keys(l.allowed, NULL), *arches = sorted_keys(l.arches, NULL);
 
                 prof = json_pack("{s:s,s:i,s:o,s:[{s:o,s:s}]}", "defaultAction", "SCMP_ACT_ERRNO",
-                                 "defaultErrnoRet", 1, "architectures", arches, "syscalls",
-                                 "names", names, "action", "SCMP_ACT_ALLOW");
+                                 "defaultErrnoRet", 1, "architectures", arches, "syscalls", "names",
+                                 names, "action", "SCMP_ACT_ALLOW");
         }
         out = prof ? json_dumps(prof, JSON_INDENT(2)) : NULL;
         if (!out)
@@ -580,4 +578,49 @@ out:
         json_decref(l.arches);
         json_decref(base_set);
         return ret;
+}
+
+/* ---- audit clear ---- */
+
+int cmd_audit_clear(int argc, char **argv)
+{
+        static const struct option options[] = {
+                { "container", required_argument, NULL, 'c' },
+                { "control", required_argument, NULL, 's' },
+                { "socket", required_argument, NULL, 's' },
+                { "help", no_argument, NULL, 'h' },
+                {},
+        };
+        static const char *const text = "clear [--container ID] [--control PATH]";
+        const char *container = NULL, *socket = NULL;
+        json_t *req, *reply, *res;
+        int c, r;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case 'c':
+                        container = optarg;
+                        break;
+                case 's':
+                        socket = optarg;
+                        break;
+                case 'h':
+                        return audit_usage(true, text);
+                default:
+                        return audit_usage(false, text);
+                }
+        }
+        if (optind != argc)
+                return audit_usage(false, text);
+        req = json_pack("{s:s}", "command", "audit-clear");
+        if (req && container)
+                json_object_set_new(req, "container", json_string(container));
+        r = scmpctl_control_call(socket, req, &reply, &res);
+        if (r)
+                return r;
+        printf("%s\n",
+               json_is_true(json_object_get(res, "cleared")) ? "cleared" : "nothing to clear");
+        json_decref(reply);
+        return 0;
 }

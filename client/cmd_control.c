@@ -894,10 +894,13 @@ int cmd_audit(int argc, char **argv)
                 return cmd_audit_profile(argc - 1, argv + 1);
         if (argc >= 2 && strcmp(argv[1], "template") == 0)
                 return cmd_audit_template(argc - 1, argv + 1);
+        if (argc >= 2 && strcmp(argv[1], "clear") == 0)
+                return cmd_audit_clear(argc - 1, argv + 1);
         if (parse_opts(argc, argv, "c", &o, &oi) < 0 || oi != argc)
                 return usage("audit [--container ID] [--socket PATH] [--json]\n"
                              "       scmpctl audit profile --container GLOB [-o FILE] ...\n"
-                             "       scmpctl audit template --runtime RT --listener PATH ...");
+                             "       scmpctl audit template --runtime RT --listener PATH ...\n"
+                             "       scmpctl audit clear [--container ID]");
         req = json_pack("{s:s}", "command", "audit");
         if (req && o.container)
                 json_object_set_new(req, "container", json_string(o.container));

@@ -51,3 +51,4 @@ int scmpctl_control_call(const char *socket, struct json_t *req, struct json_t *
 /* cmd_audit.c: the recording template and the learned profile. */
 int cmd_audit_template(int argc, char **argv);
 int cmd_audit_profile(int argc, char **argv);
+int cmd_audit_clear(int argc, char **argv);
