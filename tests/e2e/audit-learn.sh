@@ -77,10 +77,14 @@ cat >"$W/policy.json" <<'EOF2'
       "rules": [ { "syscalls": ["mkdir", "mkdirat"], "chain": ["audit", { "errno": "EPERM" }] },
                  { "syscalls": ["*"], "chain": ["audit", "continue"] } ] } ] }
 EOF2
-"$SCMPD_BIN" --config "$W/policy.json" --listen "$SOCK" --control "$CSOCK" --foreground \
-        --log-target stderr 2>>"$LOG" </dev/null &
-DPID=$!
-for _ in $(seq 1 2400); do [ -S "$SOCK" ] && [ -S "$CSOCK" ] && break; sleep 0.05; done
+start_scmpd() {
+        rm -f "$SOCK" "$CSOCK"
+        "$SCMPD_BIN" --config "$W/policy.json" --listen "$SOCK" --control "$CSOCK" --foreground \
+                --log-target stderr --audit-store "$W/audit.json" 2>>"$LOG" </dev/null &
+        DPID=$!
+        for _ in $(seq 1 2400); do [ -S "$SOCK" ] && [ -S "$CSOCK" ] && break; sleep 0.05; done
+}
+start_scmpd
 
 for rt in $RUNTIMES; do
         id="learn-$rt-$$"
@@ -122,6 +126,19 @@ for rt in $RUNTIMES; do
         *) bad "$rt: learned-profile run said: $(printf '%s' "$out" | head -c 400)" ;;
         esac
         rt_cmd "$rt" delete -f "$id2" >/dev/null 2>&1
+done
+
+# The audit store survives a restart of scmpd (--audit-store), and clear empties it.
+kill "$DPID"; wait "$DPID"; DPID=""
+start_scmpd
+for rt in $RUNTIMES; do
+        "$SCMPCTL_BIN" audit profile --container "learn-$rt-*" -o "$W/$rt-again.json" 2>/dev/null &&
+                cmp -s "$W/$rt-learned.json" "$W/$rt-again.json" &&
+                ok "$rt: after a restart of scmpd the same profile is learned" ||
+                bad "$rt: the audit store did not survive a restart"
+        "$SCMPCTL_BIN" audit clear --container "learn-$rt-$$" >/dev/null
+        "$SCMPCTL_BIN" audit profile --container "learn-$rt-*" >/dev/null 2>&1 &&
+                bad "$rt: audit clear left the container" || ok "$rt: audit clear forgot the container"
 done
 
 # A listener that notified only some syscalls: a warning, and mkdir (always refused) left out.
