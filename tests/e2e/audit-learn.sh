@@ -9,6 +9,8 @@
 # made (mknodat, through mkfifo) must fail with EPERM. A profile learned from a listener that
 # notified only a few syscalls must come with a warning, and a syscall whose every call was
 # refused must be left out (and kept with --allow-refused).
+# The template and learn commands are taken from docs/learn-profile.md (its "test:" blocks), so
+# the page says what is tested. Figures for that page are printed as "figure:" lines.
 # Usage: audit-learn.sh [PROFILE_DIFF]. Exit 77 (skip) without root, a runtime or busybox-static.
 set -u
 export LC_ALL=C
@@ -23,6 +25,17 @@ export SCMPD_CONTROL_SOCKET=$CSOCK
 e2e_cleanup_extra() {
         if [ -n "$DPID" ]; then kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; fi
 }
+
+# doc_block NAME: the shell block after "<!-- test: NAME -->" in docs/learn-profile.md.
+DOC=${SCMPD_SOURCE_ROOT:-$(dirname "$0")/../..}/docs/learn-profile.md
+doc_block() {
+        awk -v m="<!-- test: $1 -->" '$0 == m { on = 1; next }
+                on && /^```sh/ { body = 1; next } body && /^```/ { exit } body { print }' "$DOC"
+}
+scmpctl() { "$SCMPCTL_BIN" "$@"; }
+for blk in template learn; do
+        [ -n "$(doc_block $blk)" ] || { bad "docs/learn-profile.md has no '$blk' block"; exit 1; }
+done
 
 B=$W/bundle R=$W/bundle/rootfs
 e2e_rootfs "$R" sh mkdir rm cat echo ls ln readlink chmod touch uname sleep nc mkfifo sync \
@@ -88,7 +101,8 @@ start_scmpd
 
 for rt in $RUNTIMES; do
         id="learn-$rt-$$"
-        "$SCMPCTL_BIN" audit template --runtime "$rt" --listener "$SOCK" -o "$W/$rt-template.json" ||
+        mkdir -p "$W/$rt"
+        RT=$rt OUT=$W/$rt eval "$(doc_block template)" && mv "$W/$rt/record.json" "$W/$rt-template.json" ||
                 { bad "$rt: audit template failed"; continue; }
         if [ "$rt" = runc ]; then
                 python3 -c "import json,sys; n=json.load(open(sys.argv[1]))['syscalls'][0]['names']; sys.exit(0 if 'write' not in n and 'read' in n else 1)" \
@@ -101,9 +115,13 @@ for rt in $RUNTIMES; do
         [ "$out" = "workload ok" ] && ok "$rt: the workload ran under the recording template" ||
                 bad "$rt: recording run said: $(printf '%s' "$out" | head -c 300)"
         rt_cmd "$rt" delete -f "$id" >/dev/null 2>&1
-        "$SCMPCTL_BIN" audit profile --container "learn-$rt-*" -o "$W/$rt-learned.json" \
-                2>"$W/$rt-learn.err" && ok "$rt: audit profile wrote the learned profile" ||
+        ID="learn-$rt-*" OUT=$W/$rt eval "$(doc_block learn)" >"$W/$rt-stats.txt" \
+                2>"$W/$rt-learn.err" && cp "$W/$rt/learned.json" "$W/$rt-learned.json" &&
+                ok "$rt: audit profile wrote the learned profile" ||
                 bad "$rt: audit profile failed: $(head -c 300 "$W/$rt-learn.err")"
+        say "figure: $rt: recorded $(scmpctl audit --container "$id" --json | python3 -c 'import json,sys; c=json.load(sys.stdin)["containers"][0]["syscalls"]; print(len(c), "syscalls,", sum(s["count"] for s in c), "calls")')"
+        say "figure: $rt: learned profile $(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["syscalls"][0]["names"]), "syscalls allowed,")' "$W/$rt-learned.json") $(wc -c <"$W/$rt-learned.json") bytes"
+        sed 's/^/figure: '"$rt"': compile: /' "$W/$rt-stats.txt"
         if grep -q warning "$W/$rt-learn.err"; then
                 bad "$rt: a full recording gave warnings: $(grep warning "$W/$rt-learn.err" | head -3)"
         else
