@@ -60,9 +60,13 @@ _scmpctl()
             ;;
         audit)
             if [[ $cword -eq 2 ]]; then
-                COMPREPLY=($(compgen -W "profile $common --container" -- "$cur"))
+                COMPREPLY=($(compgen -W "profile template clear $common --container" -- "$cur"))
             elif [[ ${words[2]} == profile ]]; then
-                COMPREPLY=($(compgen -W "--container -o --socket --help" -- "$cur"))
+                COMPREPLY=($(compgen -W "--container --base --runtime --allow-refused -o --control --help" -- "$cur"))
+            elif [[ ${words[2]} == template ]]; then
+                COMPREPLY=($(compgen -W "--runtime --listener --arch --tag -o --help" -- "$cur"))
+            elif [[ ${words[2]} == clear ]]; then
+                COMPREPLY=($(compgen -W "--container --control --help" -- "$cur"))
             else
                 COMPREPLY=($(compgen -W "$common --container" -- "$cur"))
             fi
