@@ -134,6 +134,23 @@ for rt in $RUNTIMES; do
                         ok "$rt: the learned profile decides like libseccomp" ||
                         bad "$rt: profile-diff: $(tail -3 "$W/$rt-diff.out")"
         fi
+        # --base: Docker's default plus one rule with only what it does not allow already.
+        DOCKER=${SCMPD_SOURCE_ROOT:-$(dirname "$0")/../..}/tests/data/docker-default.json
+        "$SCMPCTL_BIN" audit profile --container "learn-$rt-*" --base "$DOCKER" \
+                -o "$W/$rt-based.json" 2>"$W/$rt-based.err" &&
+                "$SCMPCTL_BIN" compile "$W/$rt-based.json" -o "$W/$rt-based.bpf" &&
+                python3 - "$DOCKER" "$W/$rt-based.json" "$W/$rt-learned.json" <<'EOP2' &&
+import json, sys
+base, got, learned = (json.load(open(p)) for p in sys.argv[1:4])
+assert got["syscalls"][:-1] == base["syscalls"] and got["defaultAction"] == base["defaultAction"]
+last = got["syscalls"][-1]
+allowed = {n for r in base["syscalls"] if r["action"] == "SCMP_ACT_ALLOW" and not r.get("args")
+           and not r.get("includes") and not r.get("excludes") for n in r["names"]}
+want = set(learned["syscalls"][0]["names"]) - allowed
+assert last["action"] == "SCMP_ACT_ALLOW" and set(last["names"]) == want and want, (last, want)
+EOP2
+                ok "$rt: --base keeps Docker's profile and adds only what it lacks" ||
+                bad "$rt: --base: $(cat "$W/$rt-based.err")"
         id2="$id-learned"
         setbundle "$W/$rt-learned.json" probe
         CREATED+=("$rt $id2")
