@@ -486,9 +486,13 @@ int audit_store_open(struct audit_store *a, const char *path)
         if (!a->path)
                 return -ENOMEM;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return errno == ENOENT ? 0
-                                       : (log_warning("audit: cannot read %s: %m", path), -errno);
+        if (fd < 0) {
+                r = -errno;
+                if (r == -ENOENT)
+                        return 0;
+                log_warning("audit: cannot read %s: %s", path, strerror(-r));
+                return r;
+        }
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)AUDIT_FILE_MAX)
                 r = -EFBIG;
         else if (!(root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr)))
