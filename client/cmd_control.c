@@ -278,6 +278,17 @@ static int call(const struct ctl_opts *o, json_t *req, json_t **ret_reply, json_
         return 0;
 }
 
+int scmpctl_control_call(const char *socket, json_t *req, json_t **ret_reply, json_t **ret_result)
+{
+        struct ctl_opts o = { .socket = socket, .timeout_ms = DEFAULT_TIMEOUT_MS };
+
+        if (!o.socket || !*o.socket)
+                o.socket = getenv("SCMPD_CONTROL_SOCKET");
+        if (!o.socket || !*o.socket)
+                o.socket = DEFAULT_CONTROL;
+        return call(&o, req, ret_reply, ret_result);
+}
+
 static void print_json(json_t *v)
 {
         json_dumpf(v, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(9));
@@ -999,136 +1010,6 @@ static void print_audit(json_t *res)
                 printf("(nothing audited yet)\n");
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-        return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/*
- * The least-privilege profile for one container: default SCMP_ACT_ERRNO (EPERM), the observed
- * syscall names allowed, the observed arches listed. Checked by parsing and compiling it with
- * libscmpd before it is written.
- */
-static int build_profile(json_t *container, char **ret_text)
-{
-        json_t *sys = json_object_get(container, "syscalls"), *s, *names, *arches, *prof;
-        const char **list = NULL;
-        size_t n = 0, i;
-        struct scmpd_profile *p = NULL;
-        struct scmpd_filter *f = NULL;
-        char *text, *err = NULL;
-        int r;
-
-        list = calloc(json_array_size(sys) + 1, sizeof(*list));
-        names = json_array();
-        arches = json_array();
-        if (!list || !names || !arches) {
-                free(list);
-                json_decref(names);
-                json_decref(arches);
-                return -ENOMEM;
-        }
-        json_array_foreach (sys, i, s) {
-                const char *name = json_string_value(json_object_get(s, "name"));
-                const char *arch = json_string_value(json_object_get(s, "arch"));
-                char scmp[64];
-                bool dup = false;
-
-                if (!name) {
-                        fprintf(stderr,
-                                "scmpctl: warning: syscall %lld on %s has no name and is left "
-                                "out\n",
-                                int_of(s, "nr"), arch ? arch : "?");
-                        continue;
-                }
-                list[n++] = name;
-                if (!arch || strlen(arch) > 40)
-                        continue;
-                snprintf(scmp, sizeof(scmp), "SCMP_ARCH_%s", arch);
-                for (char *c = scmp; *c; c++)
-                        if (*c >= 'a' && *c <= 'z')
-                                *c = (char)(*c - 'a' + 'A');
-                for (size_t k = 0; k < json_array_size(arches); k++)
-                        if (strcmp(json_string_value(json_array_get(arches, k)), scmp) == 0)
-                                dup = true;
-                if (!dup)
-                        json_array_append_new(arches, json_string(scmp));
-        }
-        qsort(list, n, sizeof(*list), cmp_str);
-        for (i = 0; i < n; i++)
-                if (i == 0 || strcmp(list[i], list[i - 1]) != 0)
-                        json_array_append_new(names, json_string(list[i]));
-        free(list);
-        prof = json_pack("{s:s,s:i,s:o,s:[{s:o,s:s}]}", "defaultAction", "SCMP_ACT_ERRNO",
-                         "defaultErrnoRet", 1, "architectures", arches, "syscalls", "names", names,
-                         "action", "SCMP_ACT_ALLOW");
-        text = prof ? json_dumps(prof, JSON_INDENT(2)) : NULL;
-        json_decref(prof);
-        if (!text)
-                return -ENOMEM;
-        r = scmpd_profile_parse(text, strlen(text), NULL, NULL, &p, &err);
-        if (r >= 0)
-                r = scmpd_profile_compile(p, &(struct scmpd_profile_target){}, NULL, NULL, &f,
-                                          &err);
-        scmpd_profile_free(p);
-        scmpd_filter_free(f);
-        if (r < 0) {
-                scmpctl_err("the generated profile does not compile: %s", err ? err : strerror(-r));
-                free(err);
-                free(text);
-                return r;
-        }
-        *ret_text = text;
-        return 0;
-}
-
-static int audit_profile(int argc, char **argv)
-{
-        _cleanup_free_ char *text = NULL;
-        struct ctl_opts o;
-        json_t *reply, *res, *ct;
-        int r, oi;
-
-        if (parse_opts(argc, argv, "co", &o, &oi) < 0 || oi != argc || !o.container)
-                return usage("audit profile --container ID [-o FILE] [--control PATH]");
-        r = call(&o, json_pack("{s:s,s:s}", "command", "audit", "container", o.container), &reply,
-                 &res);
-        if (r)
-                return r;
-        ct = json_array_get(json_object_get(res, "containers"), 0);
-        if (!ct) {
-                scmpctl_err("nothing was audited for container %s", o.container);
-                json_decref(reply);
-                return EXIT_REFUSED;
-        }
-        if (int_of(ct, "dropped"))
-                fprintf(stderr,
-                        "scmpctl: warning: the audit store dropped %lld notifications of this "
-                        "container; the profile may miss syscalls\n",
-                        int_of(ct, "dropped"));
-        r = build_profile(ct, &text);
-        json_decref(reply);
-        if (r < 0)
-                return EXIT_FAILURE;
-        if (o.output) {
-                _cleanup_free_ char *tmp = NULL;
-                FILE *f;
-
-                if (asprintf(&tmp, "%s.tmp", o.output) < 0)
-                        return EXIT_FAILURE;
-                f = fopen(tmp, "we");
-                if (!f || fprintf(f, "%s\n", text) < 0 || fclose(f) != 0 ||
-                    rename(tmp, o.output) < 0) {
-                        scmpctl_err("cannot write %s: %m", o.output);
-                        (void)unlink(tmp);
-                        return EXIT_FAILURE;
-                }
-        } else {
-                printf("%s\n", text);
-        }
-        return 0;
-}
-
 int cmd_audit(int argc, char **argv)
 {
         struct ctl_opts o;
@@ -1136,10 +1017,16 @@ int cmd_audit(int argc, char **argv)
         int r, oi;
 
         if (argc >= 2 && strcmp(argv[1], "profile") == 0)
-                return audit_profile(argc - 1, argv + 1);
+                return cmd_audit_profile(argc - 1, argv + 1);
+        if (argc >= 2 && strcmp(argv[1], "template") == 0)
+                return cmd_audit_template(argc - 1, argv + 1);
+        if (argc >= 2 && strcmp(argv[1], "clear") == 0)
+                return cmd_audit_clear(argc - 1, argv + 1);
         if (parse_opts(argc, argv, "c", &o, &oi) < 0 || oi != argc)
                 return usage("audit [--container ID] [--control PATH] [--json]\n"
-                             "       scmpctl audit profile --container ID [-o FILE]");
+                             "       scmpctl audit profile --container GLOB [-o FILE] ...\n"
+                             "       scmpctl audit template --runtime RT --listener PATH ...\n"
+                             "       scmpctl audit clear [--container ID]");
         req = json_pack("{s:s}", "command", "audit");
         if (req && o.container)
                 json_object_set_new(req, "container", json_string(o.container));

@@ -41,3 +41,14 @@ int cmd_monitor(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_handler(int argc, char **argv);
+/* One request over the control socket (NULL: $SCMPD_CONTROL_SOCKET or the default); on 0 the
+ * reply (owned by the caller) and its "result" member (borrowed from it). Else an exit status,
+ * already reported. `req` is consumed. */
+struct json_t;
+int scmpctl_control_call(const char *socket, struct json_t *req, struct json_t **ret_reply,
+                         struct json_t **ret_result);
+
+/* cmd_audit.c: the recording template and the learned profile. */
+int cmd_audit_template(int argc, char **argv);
+int cmd_audit_profile(int argc, char **argv);
+int cmd_audit_clear(int argc, char **argv);

@@ -8,8 +8,18 @@
  * recently, and the eviction is counted; a syscall beyond the per-container limit is counted as
  * dropped for that container (a profile made from such a container is then reported incomplete
  * by the client). Only the loop thread touches the store.
+ *
+ * Persistence (optional, audit_store_open): one JSON file, the same model with raw numbers
+ * (arch token, syscall number, nanoseconds), rewritten whole and crash-safely when a listener
+ * of an audited container ends, on clear and at exit; bounded by AUDIT_FILE_MAX (the containers
+ * seen least recently are left out). The file is input like any other: every member is
+ * type-checked and bounded, and a bad file never stops scmpd.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +38,7 @@ struct audit_syscall {
 
 struct audit_container {
         char id[AUDIT_ID_MAX];
+        char metadata[AUDIT_ID_MAX]; /* the listenerMetadata, "" when none */
         size_t n, cap;
         struct audit_syscall *syscalls;
         uint64_t last_ns;
@@ -38,6 +49,8 @@ struct audit_store {
         struct audit_container *containers[AUDIT_MAX_CONTAINERS];
         size_t n_containers;
         uint64_t evicted;
+        char *path; /* the file, NULL: memory only */
+        bool dirty; /* changed since the last save */
         struct daemon *d;
         struct daemon_observer observer;
 };
@@ -76,8 +89,9 @@ static struct audit_container *container_get(struct audit_store *a, const char *
         return c;
 }
 
-void audit_store_record(struct audit_store *a, const char *container, const char *syscall,
-                        uint32_t arch, int nr, enum stats_verdict v, uint64_t realtime_ns)
+void audit_store_record(struct audit_store *a, const char *container, const char *metadata,
+                        const char *syscall, uint32_t arch, int nr, enum stats_verdict v,
+                        uint64_t realtime_ns)
 {
         struct audit_container *c;
         struct audit_syscall *e = NULL;
@@ -89,6 +103,7 @@ void audit_store_record(struct audit_store *a, const char *container, const char
         if (!c)
                 return;
         c->last_ns = realtime_ns;
+        snprintf(c->metadata, sizeof(c->metadata), "%s", metadata ? metadata : "");
         for (size_t i = 0; i < c->n; i++)
                 if (c->syscalls[i].nr == nr && c->syscalls[i].arch == arch) {
                         e = &c->syscalls[i];
@@ -116,6 +131,7 @@ void audit_store_record(struct audit_store *a, const char *container, const char
         }
         e->verdicts[v]++;
         e->last_ns = realtime_ns;
+        a->dirty = true;
 }
 
 void audit_store_reset(struct audit_store *a)
@@ -124,6 +140,28 @@ void audit_store_reset(struct audit_store *a)
                 a->containers[i] = container_free(a->containers[i]);
         a->n_containers = 0;
         a->evicted = 0;
+        a->dirty = true;
+}
+
+int audit_store_clear(struct audit_store *a, const char *container)
+{
+        int found = 0;
+
+        if (!container) {
+                found = a->n_containers > 0;
+                audit_store_reset(a);
+        } else {
+                for (size_t i = 0; i < a->n_containers; i++)
+                        if (strcmp(a->containers[i]->id, container) == 0) {
+                                container_free(a->containers[i]);
+                                a->containers[i] = a->containers[--a->n_containers];
+                                found = 1;
+                                a->dirty = true;
+                                break;
+                        }
+        }
+        (void)audit_store_save(a);
+        return found;
 }
 
 /* RFC 3339 in UTC with milliseconds. */
@@ -175,8 +213,9 @@ json_t *audit_store_to_json(const struct audit_store *a, const char *container)
                 for (size_t j = 0; sys && j < c->n; j++)
                         if (json_array_append_new(sys, syscall_json(&c->syscalls[j])) < 0)
                                 sys = (json_decref(sys), NULL);
-                o = json_pack("{s:s,s:o,s:I,s:o}", "id", c->id, "syscalls", sys, "dropped",
-                              (json_int_t)c->dropped, "last_seen", time_json(c->last_ns));
+                o = json_pack("{s:s,s:s,s:o,s:I,s:o}", "id", c->id, "metadata", c->metadata,
+                              "syscalls", sys, "dropped", (json_int_t)c->dropped, "last_seen",
+                              time_json(c->last_ns));
                 if (json_array_append_new(list, o) < 0)
                         return json_decref(list), NULL;
         }
@@ -211,8 +250,276 @@ static void on_notif_done(void *userdata, const struct notif *n, const struct sc
                 snprintf(key, sizeof(key), "pid-%d", o ? (int)o->pid : 0);
                 id = key;
         }
-        audit_store_record(a, id, n->view.syscall, n->view.arch, n->view.nr,
+        audit_store_record(a, id, o ? o->metadata : NULL, n->view.syscall, n->view.arch, n->view.nr,
                            stats_classify(v, answer), stats_realtime_ns());
+}
+
+/* The info-level summary: one line per audited container when one of its listeners ends (the
+ * audit handler itself logs per call at debug). */
+static void on_session_removed(void *userdata, struct session *s)
+{
+        struct audit_store *a = userdata;
+        const struct scmpd_handoff_state *o = s->origin;
+        char key[64];
+        const char *id = o ? o->id : NULL;
+        uint64_t calls = 0;
+
+        if (!id) {
+                snprintf(key, sizeof(key), "pid-%d", o ? (int)o->pid : 0);
+                id = key;
+        }
+        for (size_t i = 0; i < a->n_containers; i++) {
+                const struct audit_container *c = a->containers[i];
+
+                if (strcmp(c->id, id) != 0)
+                        continue;
+                for (size_t j = 0; j < c->n; j++)
+                        for (int v = 0; v < _STATS_VERDICT_MAX; v++)
+                                calls += c->syscalls[j].verdicts[v];
+                log_info("audit: container %.256s: %llu calls of %zu syscalls recorded so far",
+                         c->id, (unsigned long long)calls, c->n);
+        }
+        if (a->dirty)
+                (void)audit_store_save(a);
+}
+
+/* ---- the file ---- */
+
+static json_t *container_file_json(const struct audit_container *c)
+{
+        json_t *sys = json_array();
+
+        for (size_t j = 0; sys && j < c->n; j++) {
+                const struct audit_syscall *e = &c->syscalls[j];
+                json_t *v = json_array();
+
+                for (int k = 0; v && k < _STATS_VERDICT_MAX; k++)
+                        json_array_append_new(v, json_integer((json_int_t)e->verdicts[k]));
+                if (json_array_append_new(
+                            sys, json_pack("{s:I,s:i,s:I,s:I,s:o}", "arch", (json_int_t)e->arch,
+                                           "nr", e->nr, "first_ns", (json_int_t)e->first_ns,
+                                           "last_ns", (json_int_t)e->last_ns, "verdicts", v)) < 0)
+                        return json_decref(sys), NULL;
+        }
+        return json_pack("{s:s,s:s,s:I,s:I,s:o}", "id", c->id, "metadata", c->metadata, "last_ns",
+                         (json_int_t)c->last_ns, "dropped", (json_int_t)c->dropped, "syscalls",
+                         sys);
+}
+
+static int cmp_recent(const void *x, const void *y)
+{
+        const struct audit_container *a = *(struct audit_container *const *)x,
+                                     *b = *(struct audit_container *const *)y;
+
+        return a->last_ns > b->last_ns ? -1 : a->last_ns < b->last_ns;
+}
+
+/* The file's text, the most recent containers first, under AUDIT_FILE_MAX bytes. */
+static char *file_text(const struct audit_store *a)
+{
+        struct audit_container *order[AUDIT_MAX_CONTAINERS];
+        size_t n = a->n_containers, total = 64;
+        json_t *list = json_array(), *root;
+        char *text;
+
+        memcpy(order, a->containers, n * sizeof(order[0]));
+        qsort(order, n, sizeof(order[0]), cmp_recent);
+        for (size_t i = 0; list && i < n; i++) {
+                json_t *o = container_file_json(order[i]);
+                size_t len = o ? json_dumpb(o, NULL, 0, JSON_COMPACT) : 0;
+
+                if (!o || total + len + 2 > AUDIT_FILE_MAX) {
+                        json_decref(o);
+                        log_warning("audit: the store file would exceed %u bytes: %zu containers "
+                                    "seen least recently are not saved",
+                                    AUDIT_FILE_MAX, n - i);
+                        break;
+                }
+                total += len + 1;
+                json_array_append_new(list, o);
+        }
+        root = json_pack("{s:i,s:I,s:o}", "version", 1, "evicted", (json_int_t)a->evicted,
+                         "containers", list);
+        text = root ? json_dumps(root, JSON_COMPACT) : NULL;
+        json_decref(root);
+        return text;
+}
+
+int audit_store_save(struct audit_store *a)
+{
+        char *text, *tmp = NULL, *dir_copy = NULL;
+        size_t len;
+        int fd = -1, dfd, r = 0;
+
+        if (!a->path)
+                return 0;
+        text = file_text(a);
+        if (!text || asprintf(&tmp, "%s.tmp", a->path) < 0) {
+                free(text);
+                return -ENOMEM;
+        }
+        len = strlen(text);
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                r = -errno;
+        for (size_t off = 0; r == 0 && off < len;) {
+                ssize_t n = write(fd, text + off, len - off);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        r = n < 0 ? -errno : -EIO;
+                else
+                        off += (size_t)n;
+        }
+        if (r == 0 && fsync(fd) < 0)
+                r = -errno;
+        if (fd >= 0 && close(fd) < 0 && r == 0)
+                r = -errno;
+        if (r == 0 && rename(tmp, a->path) < 0)
+                r = -errno;
+        if (r < 0) {
+                log_warning("audit: cannot save the store to %s: %s", a->path, strerror(-r));
+                (void)unlink(tmp);
+        } else {
+                /* The rename is durable once the directory is. */
+                dir_copy = strdup(a->path);
+                dfd = dir_copy ? open(dirname(dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+                if (dfd >= 0) {
+                        (void)fsync(dfd);
+                        close(dfd);
+                }
+                a->dirty = false;
+        }
+        free(dir_copy);
+        free(tmp);
+        free(text);
+        return r;
+}
+
+static bool get_u64(json_t *o, const char *key, uint64_t *ret)
+{
+        json_t *v = json_object_get(o, key);
+
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+                return false;
+        *ret = (uint64_t)json_integer_value(v);
+        return true;
+}
+
+/* Load the parsed file into an empty store; -EBADMSG at the first malformed member. */
+static int load_json(struct audit_store *a, json_t *root)
+{
+        json_t *list = json_object_get(root, "containers"), *ct, *s;
+        size_t i, j;
+
+        if (!json_is_object(root) || json_integer_value(json_object_get(root, "version")) != 1 ||
+            !json_is_array(list) || json_array_size(list) > AUDIT_MAX_CONTAINERS ||
+            !get_u64(root, "evicted", &a->evicted))
+                return -EBADMSG;
+        json_array_foreach (list, i, ct) {
+                const char *id = json_string_value(json_object_get(ct, "id"));
+                const char *meta = json_string_value(json_object_get(ct, "metadata"));
+                json_t *sys = json_object_get(ct, "syscalls");
+                struct audit_container *c;
+
+                if (!id || !*id || strlen(id) >= AUDIT_ID_MAX || !meta ||
+                    strlen(meta) >= AUDIT_ID_MAX || !json_is_array(sys) ||
+                    json_array_size(sys) > AUDIT_MAX_SYSCALLS)
+                        return -EBADMSG;
+                for (size_t k = 0; k < a->n_containers; k++)
+                        if (strcmp(a->containers[k]->id, id) == 0)
+                                return -EBADMSG;
+                c = calloc(1, sizeof(*c));
+                if (!c)
+                        return -ENOMEM;
+                a->containers[a->n_containers++] = c;
+                snprintf(c->id, sizeof(c->id), "%s", id);
+                snprintf(c->metadata, sizeof(c->metadata), "%s", meta);
+                if (!get_u64(ct, "last_ns", &c->last_ns) || !get_u64(ct, "dropped", &c->dropped))
+                        return -EBADMSG;
+                c->syscalls = calloc(json_array_size(sys) + 1, sizeof(*c->syscalls));
+                if (!c->syscalls)
+                        return -ENOMEM;
+                c->cap = json_array_size(sys) + 1;
+                json_array_foreach (sys, j, s) {
+                        struct audit_syscall *e = &c->syscalls[c->n];
+                        json_t *v = json_object_get(s, "verdicts");
+                        json_t *nr = json_object_get(s, "nr");
+                        uint64_t arch;
+
+                        if (!get_u64(s, "arch", &arch) || arch > UINT32_MAX ||
+                            !scmpd_arch_by_token((uint32_t)arch) || !json_is_integer(nr) ||
+                            json_integer_value(nr) < -100000 ||
+                            json_integer_value(nr) > 0x7fffffff ||
+                            !get_u64(s, "first_ns", &e->first_ns) ||
+                            !get_u64(s, "last_ns", &e->last_ns) || !json_is_array(v) ||
+                            json_array_size(v) != _STATS_VERDICT_MAX)
+                                return -EBADMSG;
+                        e->arch = (uint32_t)arch;
+                        e->nr = (int)json_integer_value(nr);
+                        for (size_t k = 0; k < c->n; k++)
+                                if (c->syscalls[k].arch == e->arch && c->syscalls[k].nr == e->nr)
+                                        return -EBADMSG;
+                        for (int k = 0; k < _STATS_VERDICT_MAX; k++) {
+                                json_t *x = json_array_get(v, (size_t)k);
+
+                                if (!json_is_integer(x) || json_integer_value(x) < 0)
+                                        return -EBADMSG;
+                                e->verdicts[k] = (uint64_t)json_integer_value(x);
+                        }
+                        c->n++;
+                }
+        }
+        return 0;
+}
+
+int audit_store_open(struct audit_store *a, const char *path)
+{
+        json_error_t jerr;
+        json_t *root = NULL;
+        struct stat st;
+        int fd, r = 0;
+
+        free(a->path);
+        a->path = strdup(path);
+        if (!a->path)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0) {
+                r = -errno;
+                if (r == -ENOENT)
+                        return 0;
+                log_warning("audit: cannot read %s: %s", path, strerror(-r));
+                return r;
+        }
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t)AUDIT_FILE_MAX)
+                r = -EFBIG;
+        else if (!(root = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr)))
+                r = -EBADMSG;
+        close(fd);
+        if (r == 0) {
+                r = load_json(a, root);
+                if (r < 0) {
+                        audit_store_reset(a);
+                        a->evicted = 0;
+                }
+        }
+        json_decref(root);
+        if (r < 0) {
+                char *bad = NULL;
+
+                log_warning("audit: %s is not a usable audit store (%s): kept as %s.bad, "
+                            "starting empty",
+                            path, r == -EFBIG ? "too large" : "malformed", path);
+                if (asprintf(&bad, "%s.bad", path) >= 0)
+                        (void)rename(path, bad);
+                free(bad);
+                return 0;
+        }
+        a->dirty = false;
+        log_info("audit: loaded %zu containers from %s", a->n_containers, path);
+        return 0;
 }
 
 struct audit_store *audit_store_new(struct daemon *d)
@@ -222,7 +529,9 @@ struct audit_store *audit_store_new(struct daemon *d)
         if (!a)
                 return NULL;
         a->d = d;
-        a->observer = (struct daemon_observer){ .userdata = a, .notif_done = on_notif_done };
+        a->observer = (struct daemon_observer){ .userdata = a,
+                                                .notif_done = on_notif_done,
+                                                .session_removed = on_session_removed };
         if (d)
                 daemon_observe(d, &a->observer);
         return a;
@@ -234,6 +543,9 @@ struct audit_store *audit_store_free(struct audit_store *a)
                 return NULL;
         if (a->d)
                 daemon_unobserve(&a->observer);
+        if (a->dirty)
+                (void)audit_store_save(a);
+        free(a->path);
         audit_store_reset(a);
         free(a);
         return NULL;

@@ -576,6 +576,16 @@ static void handle_request(struct client *c, const char *line, size_t len)
                               audit_store_to_json(ctl->d->audit,
                                                   req.container[0] ? req.container : NULL));
                 break;
+        case CONTROL_AUDIT_CLEAR:
+                log_notice("control: audit store cleared%s%.256s by uid %u (pid %d)",
+                           req.container[0] ? " for " : "", req.container, (unsigned)c->uid,
+                           (int)c->pid);
+                client_result(
+                        c, &req,
+                        json_pack("{s:b}", "cleared",
+                                  audit_store_clear(ctl->d->audit,
+                                                    req.container[0] ? req.container : NULL) > 0));
+                break;
         case CONTROL_MONITOR:
                 if (!c->monitoring) {
                         c->monitoring = true;

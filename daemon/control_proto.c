@@ -26,6 +26,7 @@ static const struct {
         { "metrics", CONTROL_METRICS, {} },
         { "monitor", CONTROL_MONITOR, { "container", "syscall", "verdict" } },
         { "audit", CONTROL_AUDIT, { "container" } },
+        { "audit-clear", CONTROL_AUDIT_CLEAR, { "container" } },
         { "reload", CONTROL_RELOAD, {} },
         { "handler-enable", CONTROL_HANDLER_ENABLE, { "name" } },
         { "handler-disable", CONTROL_HANDLER_DISABLE, { "name" } },

@@ -21,6 +21,7 @@ enum control_command {
         CONTROL_METRICS,
         CONTROL_MONITOR,
         CONTROL_AUDIT,
+        CONTROL_AUDIT_CLEAR,
         CONTROL_RELOAD,
         CONTROL_HANDLER_ENABLE,
         CONTROL_HANDLER_DISABLE,

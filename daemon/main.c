@@ -53,6 +53,8 @@ static void help(void)
                "     --log-target T    auto (journald when reachable, else stderr) or stderr\n"
                "     --check-config    load the policy, report errors, and exit\n"
                "     --no-sandbox      do not confine scmpd with its own seccomp filter\n"
+               "     --audit-store F   keep the audit store in file F across restarts (default\n"
+               "                       $STATE_DIRECTORY/audit.json when set; none: memory only)\n"
                "  -h --help            show this help\n"
                "     --version         print the version\n");
 }
@@ -196,6 +198,7 @@ int main(int argc, char **argv)
                 ARG_LOG_TARGET,
                 ARG_NO_SANDBOX,
                 ARG_NO_CONTROL,
+                ARG_AUDIT_STORE,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -209,6 +212,7 @@ int main(int argc, char **argv)
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "no-sandbox", no_argument, NULL, ARG_NO_SANDBOX },
                 { "no-control", no_argument, NULL, ARG_NO_CONTROL },
+                { "audit-store", required_argument, NULL, ARG_AUDIT_STORE },
                 {},
         };
         struct daemon d = {
@@ -219,6 +223,8 @@ int main(int argc, char **argv)
         };
         bool foreground = false, check = false, force_stderr = false, no_sandbox = false,
              no_control = false;
+        const char *audit_path = NULL;
+        char audit_default[4096];
         char workers[16], who[32], *err = NULL;
         pid_t control_owner = 0;
         int c, r;
@@ -260,6 +266,9 @@ int main(int argc, char **argv)
                         break;
                 case ARG_NO_CONTROL:
                         no_control = true;
+                        break;
+                case ARG_AUDIT_STORE:
+                        audit_path = optarg;
                         break;
                 case ARG_LOG_TARGET:
                         if (strcmp(optarg, "stderr") == 0)
@@ -330,6 +339,14 @@ int main(int argc, char **argv)
                 daemon_finish(&d);
                 return EXIT_FAILURE;
         }
+        /* systemd's StateDirectory= (the first entry when there are several). */
+        if (!audit_path && getenv("STATE_DIRECTORY") && *getenv("STATE_DIRECTORY")) {
+                snprintf(audit_default, sizeof(audit_default), "%.*s/audit.json",
+                         (int)strcspn(getenv("STATE_DIRECTORY"), ":"), getenv("STATE_DIRECTORY"));
+                audit_path = audit_default;
+        }
+        if (audit_path && strcmp(audit_path, "none") != 0)
+                (void)audit_store_open(d.audit, audit_path);
         r = dispatch_init(&d);
         if (r < 0) {
                 log_error("cannot set up dispatch: %s", strerror(-r));

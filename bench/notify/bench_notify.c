@@ -18,6 +18,8 @@
  *       go              the Go supervisor (bench/go) on libseccomp's Go bindings, CONTINUE
  *       scmpd-continue  scmpd, policy chain ["continue"]
  *       scmpd-value     scmpd, policy chain [{"value": 4242}] (an emulated return value)
+ *       scmpd-audit     scmpd, policy chain ["audit", "continue"]: recording for a learned
+ *                       profile (docs/learn-profile.md), held against scmpd-continue
  *     --pin puts the target on CPU 0 and the supervisor on CPU 1.
  *     Prints: notif_per_s=R mean_ns=L best_batch_ns=B (B: the fastest batch of 500 calls, the
  *     round trip when nothing else on the machine got in the way)
@@ -227,7 +229,11 @@ static const char config_json[] =
         "    { \"name\": \"bench continue\", \"match\": { \"metadata\": \"bench-continue\" },\n"
         "      \"rules\": [ { \"syscalls\": [\"getppid\"], \"chain\": [\"continue\"] } ] },\n"
         "    { \"name\": \"bench value\", \"match\": { \"metadata\": \"bench-value\" },\n"
-        "      \"rules\": [ { \"syscalls\": [\"getppid\"], \"chain\": [{ \"value\": 4242 }] } ] }\n"
+        "      \"rules\": [ { \"syscalls\": [\"getppid\"], \"chain\": [{ \"value\": 4242 }] } ] "
+        "},\n"
+        "    { \"name\": \"bench audit\", \"match\": { \"metadata\": \"bench-audit\" },\n"
+        "      \"rules\": [ { \"syscalls\": [\"getppid\"], \"chain\": [\"audit\", \"continue\"] } "
+        "] }\n"
         "  ]\n"
         "}\n";
 
@@ -319,7 +325,8 @@ enum supervisor {
         SUP_POLL,
         SUP_GO,
         SUP_SCMPD_CONTINUE,
-        SUP_SCMPD_VALUE
+        SUP_SCMPD_VALUE,
+        SUP_SCMPD_AUDIT
 };
 
 /*
@@ -337,10 +344,12 @@ static void target_roundtrip(enum supervisor sup, int sock, unsigned long calls,
         int fd = install_filter();
         if (fd < 0)
                 _exit(10);
-        if (sup == SUP_SCMPD_CONTINUE || sup == SUP_SCMPD_VALUE) {
+        if (sup == SUP_SCMPD_CONTINUE || sup == SUP_SCMPD_VALUE || sup == SUP_SCMPD_AUDIT) {
                 struct scmpd_handoff_info info = {
                         .pid = getpid(),
-                        .metadata = sup == SUP_SCMPD_VALUE ? "bench-value" : "bench-continue",
+                        .metadata = sup == SUP_SCMPD_VALUE   ? "bench-value"
+                                    : sup == SUP_SCMPD_AUDIT ? "bench-audit"
+                                                             : "bench-continue",
                 };
                 if (scmpd_handoff_send_to(sock_path, fd, &info) < 0)
                         _exit(11);
@@ -405,11 +414,12 @@ static int roundtrip(enum supervisor sup, unsigned long calls, const char *scmpd
         int sv[2];
         double res[2];
 
-        if ((sup == SUP_SCMPD_CONTINUE || sup == SUP_SCMPD_VALUE) && !scmpd)
+        if ((sup == SUP_SCMPD_CONTINUE || sup == SUP_SCMPD_VALUE || sup == SUP_SCMPD_AUDIT) &&
+            !scmpd)
                 die("scmpd rows need --scmpd PATH", EINVAL);
         if (sup == SUP_GO && !go)
                 die("the go row needs --go PATH", EINVAL);
-        if (sup == SUP_SCMPD_CONTINUE || sup == SUP_SCMPD_VALUE) {
+        if (sup == SUP_SCMPD_CONTINUE || sup == SUP_SCMPD_VALUE || sup == SUP_SCMPD_AUDIT) {
                 if (pinned) {
                         /* scmpd inherits the supervisor's CPU. */
                         pin(1);
@@ -707,7 +717,7 @@ static int scale(unsigned n, double seconds, const char *scmpd, bool floor)
 static void usage(void)
 {
         fprintf(stderr, "usage: bench-notify roundtrip raw|sync|poll|go|scmpd-continue|"
-                        "scmpd-value "
+                        "scmpd-value|scmpd-audit "
                         "CALLS [--scmpd PATH] [--go PATH] [--pin]\n"
                         "       bench-notify scale LISTENERS SECONDS --scmpd PATH\n"
                         "       bench-notify scale-floor LISTENERS SECONDS\n");
@@ -738,8 +748,9 @@ int main(int argc, char **argv)
         alarm(RUN_TIMEOUT_S);
 
         if (n_pos == 3 && strcmp(pos[0], "roundtrip") == 0) {
-                static const char *const names[] = { "raw", "sync",           "poll",
-                                                     "go",  "scmpd-continue", "scmpd-value" };
+                static const char *const names[] = { "raw",        "sync",           "poll",
+                                                     "go",         "scmpd-continue", "scmpd-value",
+                                                     "scmpd-audit" };
                 unsigned long calls = strtoul(pos[2], NULL, 10);
                 if (calls < 1)
                         usage();

@@ -5,7 +5,7 @@
 
 _scmpctl_options()
 {
-    scmpctl "$1" --help 2>&1 | grep -oE -- '(^|[ [(|])(--[a-z][a-z0-9-]*|-o)' |
+    scmpctl "$@" --help 2>&1 | grep -oE -- '(^|[ [(|])(--[a-z][a-z0-9-]*|-o)' |
         sed 's/^[ [(|]//' | sort -u
 }
 
@@ -28,11 +28,15 @@ _scmpctl()
 
     # The value of an option.
     case $prev in
-        --control | --socket | --handoff | --profile | -o | --output)
+        --control | --socket | --handoff | --profile | -o | --output | --base | --listener)
             COMPREPLY=($(compgen -f -- "$cur"))
             return
             ;;
-        --timeout | --metadata | --id | --kernel | --args | --ip)
+        --timeout | --metadata | --id | --kernel | --args | --ip | --tag)
+            return
+            ;;
+        --runtime)
+            COMPREPLY=($(compgen -W "runc crun scmpctl" -- "$cur"))
             return
             ;;
         --verdict)
@@ -84,9 +88,9 @@ _scmpctl()
             ;;
         audit)
             if [[ $cword -eq 2 ]]; then
-                COMPREPLY=($(compgen -W "profile $opts" -- "$cur"))
+                COMPREPLY=($(compgen -W "profile template clear $opts" -- "$cur"))
             else
-                COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+                COMPREPLY=($(compgen -W "$(_scmpctl_options audit "${words[2]}")" -- "$cur"))
             fi
             ;;
         resolve)

@@ -1,7 +1,9 @@
 /*
  * The audit handler: logs each notification it sees, with structured fields (syscall, thread,
  * arguments, string copies, container), and passes it on (NOT_HANDLED), so it goes first in a
- * chain. Configuration: {"level": "info"} (a syslog level name; default "info"). Strings from the
+ * chain. Configuration: {"level": "debug"} (a syslog level name; default "debug": a recording
+ * notifies every syscall, so per-call lines stay out of info; the audit store logs a summary
+ * per container at info when its listener ends). Strings from the
  * target are logged as data, truncated, never interpreted.
  */
 #include <errno.h>
@@ -19,7 +21,7 @@ static int audit_start(const struct scmpd_handler_host *host, const char *conf, 
 {
         json_t *root = json_loads(conf, 0, NULL), *l;
         struct audit *a;
-        int level = LOG_INFO;
+        int level = LOG_DEBUG;
 
         if (!root)
                 return -EINVAL;

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,9 +248,12 @@ static void test_audit_store_bounds(void **state)
         json_t *j, *c, *s;
 
         audit_store_reset(as);
-        audit_store_record(as, "c1", "getppid", AUDIT_ARCH_X86_64, 110, STATS_CONTINUE, 1000000000);
-        audit_store_record(as, "c1", "getppid", AUDIT_ARCH_X86_64, 110, STATS_ERRNO, 3000000000);
-        audit_store_record(as, NULL, "uname", AUDIT_ARCH_X86_64, 63, STATS_CONTINUE, 2000000000);
+        audit_store_record(as, "c1", NULL, "getppid", AUDIT_ARCH_X86_64, 110, STATS_CONTINUE,
+                           1000000000);
+        audit_store_record(as, "c1", NULL, "getppid", AUDIT_ARCH_X86_64, 110, STATS_ERRNO,
+                           3000000000);
+        audit_store_record(as, NULL, NULL, "uname", AUDIT_ARCH_X86_64, 63, STATS_CONTINUE,
+                           2000000000);
         j = audit_store_to_json(as, "c1");
         c = json_array_get(json_object_get(j, "containers"), 0);
         assert_string_equal(json_string_value(json_object_get(c, "id")), "c1");
@@ -267,7 +271,8 @@ static void test_audit_store_bounds(void **state)
 
         /* Per container: distinct syscalls beyond the limit are dropped and counted. */
         for (int nr = 0; nr < AUDIT_MAX_SYSCALLS + 5; nr++)
-                audit_store_record(as, "wide", NULL, AUDIT_ARCH_X86_64, nr, STATS_CONTINUE, 1);
+                audit_store_record(as, "wide", NULL, NULL, AUDIT_ARCH_X86_64, nr, STATS_CONTINUE,
+                                   1);
         j = audit_store_to_json(as, "wide");
         c = json_array_get(json_object_get(j, "containers"), 0);
         assert_int_equal(json_array_size(json_object_get(c, "syscalls")), AUDIT_MAX_SYSCALLS);
@@ -278,7 +283,7 @@ static void test_audit_store_bounds(void **state)
          * "wide" at t=1ns and "(none)" at t=2s). */
         for (int k = 0; k < AUDIT_MAX_CONTAINERS; k++) {
                 snprintf(id, sizeof(id), "new-%d", k);
-                audit_store_record(as, id, "read", AUDIT_ARCH_X86_64, 0, STATS_CONTINUE,
+                audit_store_record(as, id, NULL, "read", AUDIT_ARCH_X86_64, 0, STATS_CONTINUE,
                                    10000000000ULL + (uint64_t)k);
         }
         j = audit_store_to_json(as, NULL);
@@ -291,6 +296,84 @@ static void test_audit_store_bounds(void **state)
         audit_store_reset(as);
 }
 
+/* The file: a store saved and loaded again says the same; a bad or oversized file is set
+ * aside and the store starts empty; clear is saved. */
+static void test_audit_store_file(void **state)
+{
+        char dir[] = "/tmp/test-audit-XXXXXX", path[64], bad[80];
+        struct audit_store *a, *b;
+        json_t *ja, *jb;
+        FILE *f;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/audit.json", dir);
+        snprintf(bad, sizeof(bad), "%s.bad", path);
+        a = audit_store_new(NULL);
+        assert_int_equal(audit_store_open(a, path), 0); /* missing: empty */
+        audit_store_record(a, "c1", "scmpd-record:runc", "read", AUDIT_ARCH_X86_64, 0,
+                           STATS_CONTINUE, 5000000000ULL);
+        audit_store_record(a, "c1", "scmpd-record:runc", "mount", AUDIT_ARCH_X86_64, 165,
+                           STATS_ERRNO, 6000000000ULL);
+        audit_store_record(a, "c2", NULL, "uname", AUDIT_ARCH_I386, 122, STATS_VALUE, 7);
+        assert_int_equal(audit_store_save(a), 0);
+        b = audit_store_new(NULL);
+        assert_int_equal(audit_store_open(b, path), 0);
+        ja = audit_store_to_json(a, NULL);
+        jb = audit_store_to_json(b, NULL);
+        assert_true(json_equal(ja, jb));
+        assert_string_equal(
+                json_string_value(json_object_get(
+                        json_array_get(json_object_get(jb, "containers"), 0), "metadata")),
+                "scmpd-record:runc");
+        json_decref(ja);
+        json_decref(jb);
+
+        /* clear is saved at once: a third store sees c2 only */
+        assert_int_equal(audit_store_clear(b, "c1"), 1);
+        assert_int_equal(audit_store_clear(b, "nope"), 0);
+        b = audit_store_free(b);
+        b = audit_store_new(NULL);
+        assert_int_equal(audit_store_open(b, path), 0);
+        jb = audit_store_to_json(b, NULL);
+        assert_int_equal(json_array_size(json_object_get(jb, "containers")), 1);
+        assert_string_equal(json_string_value(json_object_get(
+                                    json_array_get(json_object_get(jb, "containers"), 0), "id")),
+                            "c2");
+        json_decref(jb);
+        b = audit_store_free(b);
+
+        /* hostile contents: an unknown arch, a syntax error, too large; each is set aside */
+        static const char *const bad_files[] = {
+                "{\"version\":1,\"evicted\":0,\"containers\":[{\"id\":\"x\",\"metadata\":\"\","
+                "\"last_ns\":1,\"dropped\":0,\"syscalls\":[{\"arch\":7,\"nr\":0,"
+                "\"first_ns\":0,\"last_ns\":0,\"verdicts\":[1,0,0,0,0,0]}]}]}",
+                "{\"version\":1,",
+                NULL,
+        };
+        for (int k = 0; k < 3; k++) {
+                f = fopen(path, "w");
+                assert_non_null(f);
+                if (bad_files[k])
+                        fputs(bad_files[k], f);
+                else
+                        assert_int_equal(ftruncate(fileno(f), AUDIT_FILE_MAX + 1), 0);
+                fclose(f);
+                b = audit_store_new(NULL);
+                assert_int_equal(audit_store_open(b, path), 0);
+                jb = audit_store_to_json(b, NULL);
+                assert_int_equal(json_array_size(json_object_get(jb, "containers")), 0);
+                json_decref(jb);
+                assert_int_equal(access(bad, F_OK), 0);
+                assert_int_equal(access(path, F_OK), -1);
+                b = audit_store_free(b);
+                unlink(bad);
+                unlink(path);
+        }
+        a = audit_store_free(a);
+        unlink(path);
+        rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -300,6 +383,7 @@ int main(void)
                 cmocka_unit_test(test_stats_other),
                 cmocka_unit_test(test_stats_openmetrics),
                 cmocka_unit_test(test_audit_store_bounds),
+                cmocka_unit_test(test_audit_store_file),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);
