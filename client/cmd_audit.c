@@ -149,7 +149,7 @@ static int check_profile(const char *text)
 
 /* ---- audit template ---- */
 
-int cmd_audit_template(int argc, char **argv)
+static int cmd_audit_template(int argc, char **argv)
 {
         static const struct option options[] = {
                 { "runtime", required_argument, NULL, 'r' },
@@ -418,7 +418,7 @@ static json_t *sorted_keys(json_t *set, json_t *skip)
         return out;
 }
 
-int cmd_audit_profile(int argc, char **argv)
+static int cmd_audit_profile(int argc, char **argv)
 {
         static const struct option options[] = {
                 { "container", required_argument, NULL, 'c' },
@@ -582,7 +582,7 @@ out:
 
 /* ---- audit clear ---- */
 
-int cmd_audit_clear(int argc, char **argv)
+static int cmd_audit_clear(int argc, char **argv)
 {
         static const struct option options[] = {
                 { "container", required_argument, NULL, 'c' },
@@ -623,4 +623,15 @@ int cmd_audit_clear(int argc, char **argv)
                json_is_true(json_object_get(res, "cleared")) ? "cleared" : "nothing to clear");
         json_decref(reply);
         return 0;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+        if (argc >= 2 && strcmp(argv[1], "profile") == 0)
+                return cmd_audit_profile(argc - 1, argv + 1);
+        if (argc >= 2 && strcmp(argv[1], "template") == 0)
+                return cmd_audit_template(argc - 1, argv + 1);
+        if (argc >= 2 && strcmp(argv[1], "clear") == 0)
+                return cmd_audit_clear(argc - 1, argv + 1);
+        return cmd_audit_list(argc, argv);
 }

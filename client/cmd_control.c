@@ -1010,18 +1010,13 @@ static void print_audit(json_t *res)
                 printf("(nothing audited yet)\n");
 }
 
-int cmd_audit(int argc, char **argv)
+/* `scmpctl audit` without a subcommand (cmd_audit() in cmd_audit.c dispatches). */
+int cmd_audit_list(int argc, char **argv)
 {
         struct ctl_opts o;
         json_t *req, *reply, *res;
         int r, oi;
 
-        if (argc >= 2 && strcmp(argv[1], "profile") == 0)
-                return cmd_audit_profile(argc - 1, argv + 1);
-        if (argc >= 2 && strcmp(argv[1], "template") == 0)
-                return cmd_audit_template(argc - 1, argv + 1);
-        if (argc >= 2 && strcmp(argv[1], "clear") == 0)
-                return cmd_audit_clear(argc - 1, argv + 1);
         if (parse_opts(argc, argv, "c", &o, &oi) < 0 || oi != argc)
                 return usage("audit [--container ID] [--control PATH] [--json]\n"
                              "       scmpctl audit profile --container GLOB [-o FILE] ...\n"

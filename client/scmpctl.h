@@ -38,7 +38,7 @@ int cmd_listeners(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
-int cmd_audit(int argc, char **argv);
+int cmd_audit_list(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_handler(int argc, char **argv);
 /* One request over the control socket (NULL: $SCMPD_CONTROL_SOCKET or the default); on 0 the
@@ -48,7 +48,5 @@ struct json_t;
 int scmpctl_control_call(const char *socket, struct json_t *req, struct json_t **ret_reply,
                          struct json_t **ret_result);
 
-/* cmd_audit.c: the recording template and the learned profile. */
-int cmd_audit_template(int argc, char **argv);
-int cmd_audit_profile(int argc, char **argv);
-int cmd_audit_clear(int argc, char **argv);
+/* cmd_audit.c: `audit` and its subcommands, the recording template and the learned profile. */
+int cmd_audit(int argc, char **argv);
