@@ -37,6 +37,7 @@
 struct audit_store;
 struct config;
 struct control;
+struct intake_lxc;
 struct journal;
 struct notif;
 struct policy;
@@ -163,6 +164,22 @@ struct daemon {
         struct control *control;
         struct sd *sd;
         struct journal *journal;
+        struct intake_lxc *lxc; /* intake_lxc.c, NULL when off */
+};
+
+#define SESSION_RUNTIME_MAX 16
+
+/*
+ * A session whose notifications a proxy peer receives (LXC's monitor runs NOTIF_RECV itself and
+ * forwards each notification to scmpd): scmpd never receives on such a listener nor polls it for
+ * reads, the notifications enter through session_inject(), and the answer goes back through
+ * `respond` instead of NOTIF_SEND. `error` is 0 or a negative errno, as in struct
+ * seccomp_notif_resp. Returns 0, -ENOENT when the peer can no longer take the answer (it then
+ * answers the kernel itself), or another negative errno.
+ */
+struct session_proxy {
+        int (*respond)(void *data, struct session *s, const struct seccomp_notif *req, int64_t val,
+                       int32_t error, uint32_t flags);
 };
 
 struct session {
@@ -190,6 +207,13 @@ struct session {
         /* For `scmpctl listeners`. */
         uint64_t created_ns; /* CLOCK_MONOTONIC at session_new() */
         uint64_t n_handled;  /* notifications that ended */
+        /* Who handed the listener over ("runc", "podman/crun", "scmpctl", "libscmpd", "lxc",
+         * ...; runtime.c): informational, never used for a decision. */
+        char runtime[SESSION_RUNTIME_MAX];
+        /* NULL: the kernel's session (RECV and SEND on fd). Else answers go to the proxy peer,
+         * with proxy_data (NULL once the peer is gone: answers then fail with -ENOENT). */
+        const struct session_proxy *proxy;
+        void *proxy_data;
 };
 
 /* dispatch.c: the per-notification state machine. */
@@ -277,6 +301,11 @@ static inline uint64_t now_ns(void)
 int intake_start(struct daemon *d);
 void intake_stop(struct daemon *d);
 
+/* intake_lxc.c: LXC's seccomp notify proxy socket ("lxc_proxy" in the policy; off when NULL). */
+int intake_lxc_start(struct daemon *d, const char *address);
+void intake_lxc_stop(struct daemon *d); /* stop accepting, answer what is in flight, close */
+void intake_lxc_free(struct daemon *d); /* after the loop ended */
+
 /*
  * session.c: serve listener `fd` for `origin`, handed over by `peer` (fd, origin and the peer's
  * groups are consumed, also on failure). `serial` 0 hands out the next serial; an adopted
@@ -285,6 +314,17 @@ void intake_stop(struct daemon *d);
  */
 int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
                 struct peer_facts *peer, uint64_t serial, struct session **ret_session);
+/* session_new() for a listener a proxy peer receives on (see struct session_proxy): watched for
+ * the hang-up only, never received on; not adoptable across a restart. */
+int session_new_proxied(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
+                        struct peer_facts *peer, const struct session_proxy *proxy,
+                        void *proxy_data, struct session **ret_session);
+/* Name the runtime of the listener (truncated, made printable); informational only. */
+void session_set_runtime(struct session *s, const char *name);
+/* Answer notification `req` of s: NOTIF_SEND on the listener, or through the session's proxy.
+ * `error` 0 or a negative errno; `flags` SECCOMP_USER_NOTIF_FLAG_CONTINUE or 0. */
+int session_respond(struct session *s, const struct seccomp_notif *req, int64_t val, int32_t error,
+                    uint32_t flags);
 void peer_facts_done(struct peer_facts *p);
 void session_close(struct session *s, const char *why);
 int session_loop_init(struct daemon *d);  /* from dispatch_init() */

@@ -540,7 +540,8 @@ static void log_decision(const struct notif *n, const struct scmpd_verdict *v)
                    n->view.syscall ? n->view.syscall : "?", n->req.pid, f_verdict + 14, handler);
 }
 
-/* Send the answer (or kill); the notif stays allocated. */
+/* Send the answer (or kill); the notif stays allocated. The session knows whether the answer
+ * goes to the kernel or to a proxy peer (session_respond()); nothing here depends on it. */
 static void answer(struct notif *n, struct scmpd_verdict v)
 {
         struct session *s = n->s;
@@ -561,20 +562,20 @@ static void answer(struct notif *n, struct scmpd_verdict v)
                         /* Never leave the target parked: fail the call closed instead. */
                         log_session(LOG_WARNING, s, "cannot kill tid %u (%s); answering EPERM",
                                     n->req.pid, strerror(-r));
-                        r = scmpd_notify_respond_errno(s->fd, n->req.id, EPERM);
+                        r = session_respond(s, &n->req, 0, -EPERM, 0);
                 }
                 break;
         case SCMPD_VERDICT_CONTINUE:
-                r = scmpd_notify_respond_continue(s->fd, n->req.id);
+                r = session_respond(s, &n->req, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
                 break;
         case SCMPD_VERDICT_RESPOND:
                 if (v.error != 0)
-                        r = scmpd_notify_respond_errno(s->fd, n->req.id, v.error);
+                        r = session_respond(s, &n->req, 0, -v.error, 0);
                 else
-                        r = scmpd_notify_respond_value(s->fd, n->req.id, v.val);
+                        r = session_respond(s, &n->req, v.val, 0, 0);
                 break;
         default:
-                r = scmpd_notify_respond_errno(s->fd, n->req.id, ENOSYS);
+                r = session_respond(s, &n->req, 0, -ENOSYS, 0);
                 break;
         }
 out:

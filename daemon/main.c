@@ -121,6 +121,7 @@ static void on_signal(uv_signal_t *h, int signum)
         (void)sd_notify(0, "STOPPING=1");
         d->stopping = true;
         intake_stop(d);
+        intake_lxc_stop(d);
         control_stop(d);
         sd_watchdog_stop(d);
         list_for_each_safe(pos, tmp, &d->sessions)
@@ -174,6 +175,7 @@ static const char *owner_name(pid_t pid, char *buf, size_t size)
  * fails half-way frees the same as a clean stop, so a refused start leaves nothing to report. */
 static void daemon_finish(struct daemon *d)
 {
+        intake_lxc_free(d);
         d->control = control_free(d->control);
         d->sd = sd_free(d->sd);
         d->journal = journal_free(d->journal);
@@ -381,6 +383,20 @@ int main(int argc, char **argv)
                 log_error("cannot listen on %s: %s", d.listen_path, strerror(-r));
                 daemon_finish(&d);
                 return EXIT_FAILURE;
+        }
+        /* LXC's seccomp notify proxy socket, when the policy names one ("lxc_proxy"). */
+        if (d.config->lxc_proxy) {
+                r = ensure_parent_dir(d.config->lxc_proxy);
+                if (r >= 0)
+                        r = intake_lxc_start(&d, d.config->lxc_proxy);
+                if (r < 0) {
+                        log_error("cannot listen on the lxc proxy socket %s: %s",
+                                  d.config->lxc_proxy, strerror(-r));
+                        if (!d.listen_activated)
+                                (void)socket_unlink_if_ours(d.listen_path, &d.listen_file);
+                        daemon_finish(&d);
+                        return EXIT_FAILURE;
+                }
         }
         /* Without a control socket nobody can reload, inspect or stop scmpd by scmpctl, so
          * failing to create it is fatal unless --no-control asked for none. */

@@ -829,10 +829,32 @@ static int parse_handoff(struct parse *p, json_t *v)
         return 0;
 }
 
+/* intake_lxc.c: "lxc_proxy": "unix:/run/scmpd/lxc.sock", "unix:@name", a bare absolute path or
+ * "@name", or null (off). Kept in socket.c's form: a path, or "@" and an abstract name. */
+static int parse_lxc_proxy(struct parse *p, json_t *v)
+{
+        const char *a;
+
+        if (json_is_null(v))
+                return 0;
+        if (!json_is_string(v))
+                return fail(p, "lxc_proxy: must be \"unix:PATH\", \"unix:@NAME\" or null");
+        a = json_string_value(v);
+        if (strncmp(a, "unix:", 5) == 0)
+                a += 5;
+        if ((a[0] != '/' && a[0] != '@') || strlen(a) < 2 || strlen(a) >= 108 ||
+            strlen(a) != json_string_length(v) - (size_t)(a - json_string_value(v)))
+                return fail(p, "lxc_proxy: must be \"unix:\" and an absolute path or \"@\" and "
+                               "an abstract name, shorter than 108 bytes");
+        p->c->lxc_proxy = strdup(a);
+        return p->c->lxc_proxy ? 0 : fail(p, "out of memory");
+}
+
 static int parse_root(struct parse *p, json_t *root)
 {
-        static const char *const keys[] = { "limits",  "handlers", "default", "policies",
-                                            "control", "sandbox",  "handoff", NULL };
+        static const char *const keys[] = { "limits",   "handlers",  "default",
+                                            "policies", "control",   "sandbox",
+                                            "handoff",  "lxc_proxy", NULL };
         static const char *const handler_keys[] = { "path", "config", NULL };
         static const char *const control_keys[] = { "group", NULL }; /* for control.c */
         json_t *x, *pols;
@@ -868,6 +890,8 @@ static int parse_root(struct parse *p, json_t *root)
                 p->c->sandbox = json_is_true(x);
         }
         if ((x = json_object_get(root, "handoff")) && parse_handoff(p, x) < 0) /* intake.c */
+                return -EINVAL;
+        if ((x = json_object_get(root, "lxc_proxy")) && parse_lxc_proxy(p, x) < 0)
                 return -EINVAL;
         p->handlers = json_object_get(root, "handlers");
         if (p->handlers) {
@@ -954,6 +978,7 @@ static void config_free(struct config *c)
                 dlclose(c->plugins[i]);
         free(c->plugins);
         free(c->control_group); /* control.c */
+        free(c->lxc_proxy);     /* intake_lxc.c */
         free(c->handoff_uids);  /* intake.c */
         free(c->handoff_gids);
         free(c->source);

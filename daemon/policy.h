@@ -106,6 +106,9 @@ struct config {
         size_t n_handoff_uids, n_handoff_gids;
         uid_t *handoff_uids;
         gid_t *handoff_gids;
+        /* intake_lxc.c: "lxc_proxy": where LXC's seccomp notify proxy socket listens, in
+         * socket.c's form (a path, or "@name"); NULL: off. Read at start only. */
+        char *lxc_proxy;
 };
 
 /*

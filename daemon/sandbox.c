@@ -66,6 +66,8 @@ const char *const sandbox_syscalls[] = {
          * could only restrict scmpd more. */
         "seccomp", "pidfd_open", "pidfd_send_signal", "pidfd_getfd", "kill", "tgkill", "tkill",
         "process_vm_readv", "wait4", "waitid",
+        /* intake_lxc.c: is a request's listener the session's (KCMP_FILE on two own fds)? */
+        "kcmp",
         /* The namespace helper (helper.c), in a child forked per emulated operation. */
         "setns", "chroot", "fchdir", "chdir", "mount", "umount2", "mknodat", "mknod", "capget",
         "capset", "prctl", "setgroups", "setresuid", "setresgid", "setfsuid", "setfsgid", "setuid",

@@ -297,7 +297,9 @@ static void on_session_added(void *userdata, struct session *s)
         char name[FDNAME_MAX];
         int r;
 
-        if (sd->adopting || !sd->fdstore)
+        /* A proxied listener (LXC's) is received on by its proxy peer, which reconnects to a
+         * new run on its own; an adopted copy would be polled and received on. */
+        if (sd->adopting || !sd->fdstore || s->proxy)
                 return;
         journal_set_next_serial(s->d->journal, s->serial);
         r = origin_to_json(s, &json);
@@ -324,7 +326,7 @@ static void on_session_removed(void *userdata, struct session *s)
         struct sd *sd = userdata;
         char name[FDNAME_MAX];
 
-        if (!sd->fdstore || s->d->stopping)
+        if (!sd->fdstore || s->d->stopping || s->proxy)
                 return;
         snprintf(name, sizeof(name), "l-%llu", (unsigned long long)s->serial);
         store_remove(name);

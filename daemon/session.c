@@ -23,6 +23,12 @@
  * replay). What the session does is reported to the daemon's observers (daemon.c), never to a
  * particular module.
  *
+ * A proxied session (session_new_proxied(): LXC's seccomp notify proxy, intake_lxc.c) has a
+ * listener that another process receives on. Its notifications come only through
+ * session_inject(), its answers leave through the proxy (session_respond()), and its poll asks
+ * for DISCONNECT alone: a POLLIN on it is the proxy's to take, and a RECV here would steal the
+ * notification from the process that waits for it.
+ *
  * Invariants:
  *   - at most limits.inflight_per_listener notifications are received but unanswered; at the
  *     cap the session stops asking for READABLE until one is answered;
@@ -36,6 +42,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,6 +104,8 @@ static void wake_mode_update(struct session *s)
 
 static void set_events(struct session *s, unsigned events)
 {
+        if (s->proxy)
+                events &= ~(unsigned)UV_READABLE; /* the proxy peer receives, never scmpd */
         if (s->closing || s->poll_events == events)
                 return;
         s->poll_events = events;
@@ -315,7 +324,7 @@ static void session_on_poll(uv_poll_t *h, int status, int events)
                 session_close(s, "no task uses the filter any more");
                 return;
         }
-        if (events & UV_READABLE) {
+        if ((events & UV_READABLE) && !s->proxy) {
                 s->d->polls_this_iter++;
                 session_receive(s);
                 session_drain(s);
@@ -349,8 +358,33 @@ void session_loop_done(struct daemon *d)
                 uv_close((uv_handle_t *)&d->drain_check, NULL);
 }
 
-int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
-                struct peer_facts *peer, uint64_t serial, struct session **ret_session)
+void session_set_runtime(struct session *s, const char *name)
+{
+        size_t i = 0;
+
+        for (; name && name[i] && i < sizeof(s->runtime) - 1; i++)
+                s->runtime[i] = name[i] > ' ' && name[i] < 0x7f ? name[i] : '?';
+        s->runtime[i] = '\0';
+        if (!s->runtime[0])
+                snprintf(s->runtime, sizeof(s->runtime), "unknown");
+}
+
+int session_respond(struct session *s, const struct seccomp_notif *req, int64_t val, int32_t error,
+                    uint32_t flags)
+{
+        if (s->proxy)
+                return s->proxy->respond(s->proxy_data, s, req, val, error, flags);
+        if (flags & SECCOMP_USER_NOTIF_FLAG_CONTINUE)
+                return scmpd_notify_respond_continue(s->fd, req->id);
+        if (error)
+                return scmpd_notify_respond_errno(s->fd, req->id, -error);
+        return scmpd_notify_respond_value(s->fd, req->id, val);
+}
+
+static int session_new_full(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
+                            struct peer_facts *peer, uint64_t serial,
+                            const struct session_proxy *proxy, void *proxy_data,
+                            struct session **ret_session)
 {
         struct session *s;
         int r;
@@ -375,6 +409,8 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
         s->peer = *peer;
         *peer = PEER_FACTS_UNKNOWN;
         s->refs = 1;
+        s->proxy = proxy;
+        s->proxy_data = proxy_data;
         if (serial == 0)
                 serial = ++d->next_session_id;
         else if (serial > d->next_session_id)
@@ -384,7 +420,9 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
         list_init(&s->notifs);
         s->config = config_ref(d->config);
         s->policy = config_match_listener(s->config, origin, &s->peer, NULL, &s->match_per_target);
-        wake_mode_apply(s, true);
+        /* A proxied listener's wake-up mode is its receiver's business. */
+        if (!s->proxy)
+                wake_mode_apply(s, true);
         r = uv_poll_init(d->loop, &s->poll, fd);
         if (r < 0) {
                 session_free(s);
@@ -407,4 +445,17 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
         if (ret_session)
                 *ret_session = s;
         return 0;
+}
+
+int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
+                struct peer_facts *peer, uint64_t serial, struct session **ret_session)
+{
+        return session_new_full(d, fd, origin, peer, serial, NULL, NULL, ret_session);
+}
+
+int session_new_proxied(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
+                        struct peer_facts *peer, const struct session_proxy *proxy,
+                        void *proxy_data, struct session **ret_session)
+{
+        return session_new_full(d, fd, origin, peer, 0, proxy, proxy_data, ret_session);
 }

@@ -31,9 +31,9 @@
 
 /* Does a process accept connections at this address? 1 yes (owner's pid in *ret_pid when the
  * kernel gives it), 0 no (stale or absent). */
-static int socket_is_live(const struct sockaddr_un *sa, socklen_t len, pid_t *ret_pid)
+static int socket_is_live(const struct sockaddr_un *sa, socklen_t len, int type, pid_t *ret_pid)
 {
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        _cleanup_close_ int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         struct ucred cred = {};
         socklen_t clen = sizeof(cred);
 
@@ -43,6 +43,9 @@ static int socket_is_live(const struct sockaddr_un *sa, socklen_t len, pid_t *re
         if (connect(fd, (const struct sockaddr *)sa, len) < 0) {
                 /* A full backlog: someone listens but is not accepting right now. */
                 if (errno == EAGAIN)
+                        return 1;
+                /* A socket of another type is bound there: someone's, not stale. */
+                if (errno == EPROTOTYPE)
                         return 1;
                 return 0;
         }
@@ -54,6 +57,13 @@ static int socket_is_live(const struct sockaddr_un *sa, socklen_t len, pid_t *re
 
 int socket_listen_path(const char *path, int backlog, mode_t mask, int *ret_fd,
                        struct socket_file *ret_file, pid_t *ret_owner_pid)
+{
+        return socket_listen_path_type(path, SOCK_STREAM, backlog, mask, ret_fd, ret_file,
+                                       ret_owner_pid);
+}
+
+int socket_listen_path_type(const char *path, int type, int backlog, mode_t mask, int *ret_fd,
+                            struct socket_file *ret_file, pid_t *ret_owner_pid)
 {
         _cleanup_close_ int fd = -1;
         struct sockaddr_un sa;
@@ -71,7 +81,7 @@ int socket_listen_path(const char *path, int backlog, mode_t mask, int *ret_fd,
         if (!abstract && lstat(path, &st) == 0) {
                 if (!S_ISSOCK(st.st_mode))
                         return -EEXIST;
-                r = socket_is_live(&sa, len, ret_owner_pid);
+                r = socket_is_live(&sa, len, type, ret_owner_pid);
                 if (r < 0)
                         return r;
                 if (r > 0)
@@ -79,7 +89,7 @@ int socket_listen_path(const char *path, int backlog, mode_t mask, int *ret_fd,
                 if (unlink(path) < 0 && errno != ENOENT)
                         return negative_errno();
         }
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
                 return negative_errno();
         old = umask(mask);
@@ -89,7 +99,7 @@ int socket_listen_path(const char *path, int backlog, mode_t mask, int *ret_fd,
                 r = negative_errno();
                 /* An abstract name in use: someone is there; say who if we can. */
                 if (r == -EADDRINUSE && abstract)
-                        (void)socket_is_live(&sa, len, ret_owner_pid);
+                        (void)socket_is_live(&sa, len, type, ret_owner_pid);
                 return r;
         }
         if (!abstract) {

@@ -28,6 +28,10 @@ struct socket_file {
 int socket_listen_path(const char *path, int backlog, mode_t umask, int *ret_fd,
                        struct socket_file *ret_file, pid_t *ret_owner_pid);
 
+/* socket_listen_path() with another socket type (SOCK_SEQPACKET for LXC's proxy protocol). */
+int socket_listen_path_type(const char *path, int type, int backlog, mode_t umask, int *ret_fd,
+                            struct socket_file *ret_file, pid_t *ret_owner_pid);
+
 /* Unlink `path` only if it is still the socket file described by `file` (device and inode);
  * a path another process has bound since is left alone. 1 if unlinked, 0 if not ours. */
 int socket_unlink_if_ours(const char *path, const struct socket_file *file);
