@@ -92,8 +92,8 @@ struct lxc_conn {
         unsigned n_pending;
 };
 
-static int lxc_respond(void *data, struct session *s, const struct seccomp_notif *req,
-                       int64_t val, int32_t error, uint32_t flags);
+static int lxc_respond(void *data, struct session *s, const struct seccomp_notif *req, int64_t val,
+                       int32_t error, uint32_t flags);
 
 static const struct session_proxy lxc_proxy = { .respond = lxc_respond };
 
@@ -127,8 +127,8 @@ static void conn_close(struct lxc_conn *c, int level, const char *why)
         c->closing = true;
         if (why)
                 log_msg(level, "lxc connection %llu (peer pid %d, container %s): %s",
-                        (unsigned long long)c->serial, (int)c->peer_pid,
-                        c->name ? c->name : "?", why);
+                        (unsigned long long)c->serial, (int)c->peer_pid, c->name ? c->name : "?",
+                        why);
         list_del(&c->link);
         c->x->n_conns--;
         if (c->s) {
@@ -176,8 +176,9 @@ static void conn_refuse(struct lxc_conn *c, const struct lxc_msg *m, int err, co
 {
         int r;
 
-        log_msg(LOG_WARNING, "lxc connection %llu (peer pid %d): notification %llu refused (%s); "
-                             "answered %s",
+        log_msg(LOG_WARNING,
+                "lxc connection %llu (peer pid %d): notification %llu refused (%s); "
+                "answered %s",
                 (unsigned long long)c->serial, (int)c->peer_pid, (unsigned long long)m->notif.id,
                 why, err == EPERM ? "EPERM" : "ENOSYS");
         r = conn_reply(c, m, 0, -err, 0);
@@ -185,8 +186,8 @@ static void conn_refuse(struct lxc_conn *c, const struct lxc_msg *m, int err, co
                 conn_close(c, LOG_WARNING, "cannot send a reply; closed");
 }
 
-static int lxc_respond(void *data, struct session *s, const struct seccomp_notif *req,
-                       int64_t val, int32_t error, uint32_t flags)
+static int lxc_respond(void *data, struct session *s, const struct seccomp_notif *req, int64_t val,
+                       int32_t error, uint32_t flags)
 {
         struct lxc_conn *c = data;
         struct lxc_pending *p;
@@ -338,8 +339,7 @@ static void read_monitor_name(struct lxc_conn *c)
 
 /* What the session's policy can match: the cookie as metadata, the monitor's container name
  * as the container id (claims, like an OCI payload), "lxc" as the status. */
-static int origin_new(struct lxc_conn *c, const struct lxc_msg *m,
-                      struct scmpd_handoff_state **ret)
+static int origin_new(struct lxc_conn *c, const struct lxc_msg *m, struct scmpd_handoff_state **ret)
 {
         struct scmpd_handoff_state *o = calloc(1, sizeof(*o));
 
@@ -441,7 +441,8 @@ static void conn_take(struct lxc_conn *c, const struct lxc_msg *m, int fds[LXC_M
                 list_del(&p->link);
                 c->n_pending--;
                 free(p);
-                conn_refuse(c, m, ENOSYS, r == -ESHUTDOWN ? "its listener is closing" : "no memory");
+                conn_refuse(c, m, ENOSYS,
+                            r == -ESHUTDOWN ? "its listener is closing" : "no memory");
         }
 }
 
@@ -498,8 +499,10 @@ static bool conn_read_one(struct lxc_conn *c)
                 if (r == -EPROTO || !m.id_known) {
                         char text[160];
 
-                        snprintf(text, sizeof(text), "request without a notification id (%s); "
-                                 "closed", why ? why : "malformed");
+                        snprintf(text, sizeof(text),
+                                 "request without a notification id (%s); "
+                                 "closed",
+                                 why ? why : "malformed");
                         conn_close(c, LOG_WARNING, text);
                         return false;
                 }
@@ -654,8 +657,8 @@ int intake_lxc_start(struct daemon *d, const char *address)
         }
         x->poll.data = x;
         x->polling = true;
-        x->observer = (struct daemon_observer){ .userdata = x,
-                                                .notif_released = on_notif_released };
+        x->observer =
+                (struct daemon_observer){ .userdata = x, .notif_released = on_notif_released };
         daemon_observe(d, &x->observer);
         d->lxc = x;
         uv_poll_start(&x->poll, UV_READABLE, lxc_on_accept);

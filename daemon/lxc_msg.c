@@ -90,8 +90,7 @@ int lxc_msg_parse(const void *buf, size_t len, int msg_flags, size_t n_fds,
         memcpy(&ret->notif, b + notif_off, sizeof(ret->notif));
         memcpy(&resp, b + resp_off, sizeof(resp));
         if (resp.id != ret->notif.id)
-                return fail(ret_reason, "response id differs from the notification id",
-                            -EBADMSG);
+                return fail(ret_reason, "response id differs from the notification id", -EBADMSG);
         ret->cookie = (const char *)b + LXC_MSG_BASE_SIZE;
         ret->cookie_len = (size_t)cookie_len;
         /* The cookie becomes the listener's metadata, a C string: no NUL inside. */

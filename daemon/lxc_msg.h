@@ -32,7 +32,7 @@
 #define LXC_MSG_HEADER_SIZE 32
 /* The cookie is an operator's string from the container's config; more is hostile. */
 #define LXC_MSG_COOKIE_MAX 4096
-#define LXC_MSG_BASE_SIZE                                                                          \
+#define LXC_MSG_BASE_SIZE \
         (LXC_MSG_HEADER_SIZE + sizeof(struct seccomp_notif) + sizeof(struct seccomp_notif_resp))
 /* A receive buffer one byte larger than the largest valid request tells "too long" apart. */
 #define LXC_MSG_MAX_SIZE (LXC_MSG_BASE_SIZE + LXC_MSG_COOKIE_MAX)
@@ -40,11 +40,11 @@
 #define LXC_MSG_FDS 3
 
 struct lxc_msg {
-        bool id_known;          /* notif.id is the sender's id (set even when invalid) */
-        pid_t monitor_pid;      /* claimed by the sender */
-        pid_t init_pid;         /* claimed by the sender */
+        bool id_known;     /* notif.id is the sender's id (set even when invalid) */
+        pid_t monitor_pid; /* claimed by the sender */
+        pid_t init_pid;    /* claimed by the sender */
         struct seccomp_notif notif;
-        const char *cookie;     /* borrowed from the buffer, cookie_len bytes, no NUL */
+        const char *cookie; /* borrowed from the buffer, cookie_len bytes, no NUL */
         size_t cookie_len;
         unsigned char header[LXC_MSG_HEADER_SIZE]; /* as received, echoed in the reply */
 };
