@@ -66,6 +66,44 @@ static void test_defaults(void **state)
         }
 }
 
+/* "lxc_proxy" (intake_lxc.c): off by default; unix:PATH, unix:@NAME, or bare, kept in
+ * socket.c's form; anything else is refused with the key named. */
+static void test_lxc_proxy(void **state)
+{
+        static const struct {
+                const char *json, *want;
+        } ok[] = {
+                { "{}", NULL },
+                { "{\"lxc_proxy\": null}", NULL },
+                { "{\"lxc_proxy\": \"unix:/run/scmpd/lxc.sock\"}", "/run/scmpd/lxc.sock" },
+                { "{\"lxc_proxy\": \"unix:@scmpd-lxc\"}", "@scmpd-lxc" },
+                { "{\"lxc_proxy\": \"/run/lxc.sock\"}", "/run/lxc.sock" },
+        };
+        static const char *const bad[] = {
+                "{\"lxc_proxy\": true}",
+                "{\"lxc_proxy\": \"unix:\"}",
+                "{\"lxc_proxy\": \"relative.sock\"}",
+                "{\"lxc_proxy\": \"unix:@\"}",
+        };
+        char long_path[300];
+
+        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+                struct config *c = NULL;
+                char *err = NULL;
+
+                assert_int_equal(config_load_string(ok[i].json, "t", &c, &err), 0);
+                if (ok[i].want)
+                        assert_string_equal(c->lxc_proxy, ok[i].want);
+                else
+                        assert_null(c->lxc_proxy);
+                config_unref(c);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                expect_error(bad[i], "lxc_proxy");
+        snprintf(long_path, sizeof(long_path), "{\"lxc_proxy\": \"/%0200d\"}", 0);
+        expect_error(long_path, "lxc_proxy");
+}
+
 static void test_errors_name_the_place(void **state)
 {
         expect_error("[]", "top level must be an object");
@@ -454,6 +492,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_defaults),
                 cmocka_unit_test(test_errors_name_the_place),
+                cmocka_unit_test(test_lxc_proxy),
                 cmocka_unit_test(test_listener_matching),
                 cmocka_unit_test(test_attested_matching),
                 cmocka_unit_test(test_reload_file_removed),

@@ -85,6 +85,31 @@ static void on_notif_done(void *userdata, const struct notif *n, const struct sc
                 e->v = *v;
 }
 
+/* A proxy peer (as intake_lxc.c is): records every answer and takes it. */
+static struct {
+        unsigned n;
+        uint64_t id[MAX_EVENTS];
+        int64_t val[MAX_EVENTS];
+        int32_t error[MAX_EVENTS];
+        uint32_t flags[MAX_EVENTS];
+} P;
+static bool use_proxy;
+
+static int test_respond(void *data, struct session *s, const struct seccomp_notif *req, int64_t val,
+                        int32_t error, uint32_t flags)
+{
+        assert_ptr_equal(data, &P);
+        assert_non_null(s);
+        assert_true(P.n < MAX_EVENTS);
+        P.id[P.n] = req->id;
+        P.val[P.n] = val;
+        P.error[P.n] = error;
+        P.flags[P.n++] = flags;
+        return 0;
+}
+
+static const struct session_proxy test_proxy = { .respond = test_respond };
+
 struct fixture {
         struct daemon d;
         struct daemon_observer obs;
@@ -127,8 +152,13 @@ static struct fixture *fixture_new(const char *limits, const char *chain_extra)
         assert_int_equal(scmpd_handoff_parse(payload, strlen(payload), 1, &origin, &reason), 0);
         fd = fcntl(listener, F_DUPFD_CLOEXEC, 3);
         assert_true(fd >= 0);
-        /* Handed over by root, as a runtime does. */
-        assert_int_equal(session_new(&f->d, fd, origin, &root_peer, 0, &f->s), 0);
+        /* Handed over by root, as a runtime does (or by a proxy peer, as LXC's monitor). */
+        if (use_proxy)
+                assert_int_equal(
+                        session_new_proxied(&f->d, fd, origin, &root_peer, &test_proxy, &P, &f->s),
+                        0);
+        else
+                assert_int_equal(session_new(&f->d, fd, origin, &root_peer, 0, &f->s), 0);
         assert_int_equal(f->s->serial, 1);
         return f;
 }
@@ -338,6 +368,47 @@ static void test_replay(void **state)
         fixture_free(f);
 }
 
+/* A proxied session (LXC's): notifications come only by injection, answers go to the proxy and
+ * none to the kernel (which would refuse these IDs with ENOENT), the listener is never polled
+ * for reads, and what touched the target is still validated against the listener first. */
+static void test_proxied(void **state)
+{
+        struct fixture *f;
+
+        memset(&P, 0, sizeof(P));
+        use_proxy = true;
+        f = fixture_new("", "");
+        use_proxy = false;
+        assert_false(f->s->poll_events & UV_READABLE);
+        assert_true(f->s->poll_events & UV_DISCONNECT);
+        H.next = SCMPD_VERDICT_CONTINUE;
+        inject(f, 4, 300);
+        H.next = SCMPD_VERDICT_RESPOND; /* the value is the id */
+        inject(f, 5, 301);
+        wait_ended(f, 2);
+        assert_int_equal(P.n, 2);
+        assert_int_equal(P.id[0], 4);
+        assert_int_equal(P.flags[0], SECCOMP_USER_NOTIF_FLAG_CONTINUE);
+        assert_int_equal(P.error[0], 0);
+        assert_int_equal(P.id[1], 5);
+        assert_int_equal(P.val[1], 5);
+        assert_int_equal(P.error[1] | (int32_t)P.flags[1], 0);
+        assert_int_equal(O.ended[0].answer, 0); /* the proxy took them */
+        assert_int_equal(O.ended[1].answer, 0);
+        /* A deferred answer touched the target: NOTIF_ID_VALID on the listener comes first, and
+         * for an ID the kernel never issued it says gone; nothing reaches the proxy. */
+        H.next = SCMPD_VERDICT_DEFERRED;
+        inject(f, 6, 302);
+        complete(6, SCMPD_VERDICT_CONTINUE, 0);
+        wait_ended(f, 3);
+        assert_int_equal(P.n, 2);
+        assert_int_equal(O.ended[2].answer, -ENOENT);
+        /* Proxied listeners at the in-flight cap and below it: never READABLE. */
+        assert_int_equal(f->s->inflight, 0);
+        assert_false(f->s->poll_events & UV_READABLE);
+        fixture_free(f);
+}
+
 /* Disabling a handler while a notification is in it: that one still ends with its handler's
  * verdict; the next skips the handler. */
 static void test_disabled_while_running(void **state)
@@ -403,6 +474,7 @@ int main(void)
                 cmocka_unit_test(test_deadline),
                 cmocka_unit_test(test_deferred_after_gone),
                 cmocka_unit_test(test_replay),
+                cmocka_unit_test(test_proxied),
                 cmocka_unit_test(test_disabled_while_running),
                 cmocka_unit_test(test_observer_sessions),
         };
