@@ -300,6 +300,8 @@ static inline uint64_t now_ns(void)
 /* intake.c */
 int intake_start(struct daemon *d);
 void intake_stop(struct daemon *d);
+/* May this peer hand over listeners? Root, and the policy's "handoff" uids and groups. */
+bool intake_peer_allowed(const struct config *cfg, const struct peer_facts *peer);
 
 /* intake_lxc.c: LXC's seccomp notify proxy socket ("lxc_proxy" in the policy; off when NULL). */
 int intake_lxc_start(struct daemon *d, const char *address);

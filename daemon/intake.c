@@ -309,11 +309,11 @@ static int peer_read(int fd, pid_t *ret_pid, struct peer_facts *ret)
 
 /*
  * Who may hand over a listener: root, and the uids and groups of the policy's "handoff" member,
- * judged on the kernel's credentials only. A listener handed over is served with root's powers
- * against the process behind it, so an unlisted peer is refused before a byte of its payload is
- * read.
+ * judged on the kernel's credentials only (also for LXC's proxy socket, intake_lxc.c). A listener
+ * handed over is served with root's powers against the process behind it, so an unlisted peer is
+ * refused before a byte of its payload is read.
  */
-static bool intake_peer_allowed(const struct config *cfg, const struct peer_facts *peer)
+bool intake_peer_allowed(const struct config *cfg, const struct peer_facts *peer)
 {
         if (peer_is_root(peer))
                 return true;

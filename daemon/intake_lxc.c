@@ -56,6 +56,7 @@
 #define LXC_ACCEPT_ROUNDS 64
 #define LXC_READ_ROUNDS 64
 #define CMDLINE_MAX 4096
+#define REFUSED_WARNINGS 16
 
 struct intake_lxc {
         struct daemon *d;
@@ -90,6 +91,7 @@ struct lxc_conn {
         struct session *s; /* one reference while set */
         struct list_head pending;
         unsigned n_pending;
+        unsigned n_refused; /* requests refused: the first few are warnings, the rest debug */
 };
 
 static int lxc_respond(void *data, struct session *s, const struct seccomp_notif *req, int64_t val,
@@ -176,7 +178,8 @@ static void conn_refuse(struct lxc_conn *c, const struct lxc_msg *m, int err, co
 {
         int r;
 
-        log_msg(LOG_WARNING,
+        /* A peer that keeps sending bad requests cannot flood the log. */
+        log_msg(++c->n_refused <= REFUSED_WARNINGS ? LOG_WARNING : LOG_DEBUG,
                 "lxc connection %llu (peer pid %d): notification %llu refused (%s); "
                 "answered %s",
                 (unsigned long long)c->serial, (int)c->peer_pid, (unsigned long long)m->notif.id,
@@ -528,25 +531,6 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
                 ;
 }
 
-static bool peer_allowed(const struct config *cfg, const struct peer_facts *peer)
-{
-        if (peer_is_root(peer))
-                return true;
-        if (!peer->known)
-                return false;
-        for (size_t i = 0; i < cfg->n_handoff_uids; i++)
-                if (cfg->handoff_uids[i] == peer->uid)
-                        return true;
-        for (size_t i = 0; i < cfg->n_handoff_gids; i++) {
-                if (cfg->handoff_gids[i] == peer->gid)
-                        return true;
-                for (size_t j = 0; j < peer->n_groups; j++)
-                        if (peer->groups[j] == cfg->handoff_gids[i])
-                                return true;
-        }
-        return false;
-}
-
 static void lxc_on_accept(uv_poll_t *h, int status, int events)
 {
         struct intake_lxc *x = h->data;
@@ -574,7 +558,7 @@ static void lxc_on_accept(uv_poll_t *h, int status, int events)
                         peer.gid = cred.gid;
                         peer.groups = socket_peer_groups(fd, &peer.n_groups);
                 }
-                if (!peer_allowed(d->config, &peer)) {
+                if (!intake_peer_allowed(d->config, &peer)) {
                         log_warning("lxc connection from pid %d uid %d refused: only root and "
                                     "the uids and groups of \"handoff\" in the policy may hand "
                                     "over listeners",

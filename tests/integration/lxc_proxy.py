@@ -21,6 +21,7 @@ the notify fd, reads the 136-byte reply and passes the response to the kernel (N
   oci-alongside an OCI listener (TARGET, handed over on the handoff socket) is served while the
                 malformed requests arrive
   no-leak       once every connection and child is gone, scmpd holds as many fds as before
+  abstract      the proxy on an abstract socket (unix:@NAME)
   restart       a new scmpd on the same proxy path serves a monitor that reconnects after its
                 connection to the old one broke (what LXC does when a send fails)
 """
@@ -413,6 +414,21 @@ def restart(tmp, d, proxy):
         t.close()
 
 
+def abstract(tmp):
+    """lxc_proxy as "unix:@NAME": an abstract socket serves the same way."""
+    name = "scmpd-lxc-test-%d" % os.getpid()
+    d = harness.Daemon(SCMPD, tmp, "abstract", dict(POLICY, lxc_proxy="unix:@" + name))
+    t = Target()
+    try:
+        mon = Monitor("\0" + name)
+        rep, res = serve_one(mon, t, os.path.join(tmp, "ab-1"), b"s22l-a")
+        check(res == errno.EROFS, "abstract: unix:@NAME serves (EROFS, reply %r)" % (rep,))
+        mon.close()
+    finally:
+        t.close()
+        check(d.stop() == 0, "abstract: scmpd stopped cleanly")
+
+
 def main():
     if os.uname().machine != "x86_64":
         print("skip: the fake monitor's filter is written for x86_64")
@@ -434,6 +450,11 @@ def main():
             check(wait_for(lambda: d.fds() == base),
                   "no-leak: scmpd holds %d fds, as many as before (%d)" % (d.fds(), base))
             check(not harness.log_problems(d), "no crash or failed answer in the log")
+            print("---- abstract", flush=True)
+            try:
+                abstract(tmp)
+            except Exception as e:
+                check(False, "abstract raised %r" % (e,))
             print("---- restart", flush=True)
             try:
                 restart(tmp, d, proxy)
