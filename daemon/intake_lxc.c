@@ -696,6 +696,13 @@ void intake_lxc_free(struct daemon *d)
 
         if (!x)
                 return;
+        if (x->fd >= 0) { /* a start that failed later: never stopped */
+                x->fd = safe_close(x->fd);
+                (void)socket_unlink_if_ours(x->address, &x->file);
+        }
+        /* Handles still in the loop (not stopped): the process is exiting, leave them be. */
+        if (x->polling || !list_empty(&x->conns))
+                return;
         daemon_unobserve(&x->observer);
         free(x->address);
         free(x);
