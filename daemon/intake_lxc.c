@@ -631,7 +631,9 @@ int intake_lxc_start(struct daemon *d, const char *address)
                                     &owner);
         if (r < 0) {
                 if (r == -EADDRINUSE)
-                        log_error("lxc proxy socket %s is in use by pid %d", address, (int)owner);
+                        log_error("lxc proxy socket %s is in use by %s %d: another scmpd serves "
+                                  "it; not taking it over",
+                                  address, owner > 0 ? "pid" : "another process, pid", (int)owner);
                 goto fail;
         }
         r = uv_poll_init(d->loop, &x->poll, x->fd);

@@ -390,8 +390,9 @@ int main(int argc, char **argv)
                 if (r >= 0)
                         r = intake_lxc_start(&d, d.config->lxc_proxy);
                 if (r < 0) {
-                        log_error("cannot listen on the lxc proxy socket %s: %s",
-                                  d.config->lxc_proxy, strerror(-r));
+                        if (r != -EADDRINUSE) /* intake_lxc_start() named the owner */
+                                log_error("cannot listen on the lxc proxy socket %s: %s",
+                                          d.config->lxc_proxy, strerror(-r));
                         if (!d.listen_activated)
                                 (void)socket_unlink_if_ours(d.listen_path, &d.listen_file);
                         daemon_finish(&d);
