@@ -630,10 +630,14 @@ int intake_lxc_start(struct daemon *d, const char *address)
         r = socket_listen_path_type(address, SOCK_SEQPACKET, SOMAXCONN, 0077, &x->fd, &x->file,
                                     &owner);
         if (r < 0) {
-                if (r == -EADDRINUSE)
-                        log_error("lxc proxy socket %s is in use by %s %d: another scmpd serves "
+                if (r == -EADDRINUSE && owner > 0)
+                        log_error("lxc proxy socket %s is in use by pid %d: another scmpd serves "
                                   "it; not taking it over",
-                                  address, owner > 0 ? "pid" : "another process, pid", (int)owner);
+                                  address, (int)owner);
+                else if (r == -EADDRINUSE)
+                        log_error("lxc proxy socket %s is in use by another process; not taking "
+                                  "it over",
+                                  address);
                 goto fail;
         }
         r = uv_poll_init(d->loop, &x->poll, x->fd);
