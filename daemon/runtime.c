@@ -5,10 +5,11 @@
  * Model. The name is built from two kinds of input, and says which it rests on:
  *   - a fact the kernel attests: the executable of the peer process at accept time
  *     (SO_PEERCRED's pid, read through /proc/<pid>/exe, or /proc/<pid>/comm where the link
- *     names no file, pinned with SO_PEERPIDFD, so that a pid reused in between is noticed). runc and crun connect themselves (runc `create`/`run`,
- *     crun's parent before it clones), and so does `scmpctl run`: their executable's name is
- *     what they are (for crun, the name of the memfd copy it runs from). A peer can name its executable anything, so the fact is the file name, not
- *     a proof of the program;
+ *     names no file, pinned with SO_PEERPIDFD, so that a pid reused in between is noticed). runc
+ * and crun connect themselves (runc `create`/`run`, crun's parent before it clones), and so does
+ * `scmpctl run`: their executable's name is what they are (for crun, the name of the memfd copy it
+ * runs from). A peer can name its executable anything, so the fact is the file name, not a proof of
+ * the program;
  *   - claims in the payload: podman's annotation io.container.manager=libpod (podman runs runc
  *     or crun, which connect: "podman/crun"), and the member "scmpdSender" that
  *     scmpd_handoff_build() writes ("libscmpd").
@@ -136,8 +137,7 @@ void runtime_derive(const struct peer_facts *peer, const struct scmpd_handoff_st
 
 void session_set_runtime(struct session *s, const char *name)
 {
-        copy_name(s->runtime, sizeof(s->runtime), name ? name : "unknown",
-                  name ? strlen(name) : 7);
+        copy_name(s->runtime, sizeof(s->runtime), name ? name : "unknown", name ? strlen(name) : 7);
         if (!s->runtime[0])
                 snprintf(s->runtime, sizeof(s->runtime), "unknown");
 }
