@@ -10,10 +10,11 @@
  * `scmpctl run`: their executable's name is what they are (for crun, the name of the memfd copy it
  * runs from). A peer can name its executable anything, so the fact is the file name, not a proof of
  * the program;
- *   - claims in the payload: podman's annotation io.container.manager=libpod (podman runs runc
- *     or crun, which connect: "podman/crun"), and the member "scmpdSender" that
- *     scmpd_handoff_build() writes ("libscmpd").
- * Order: a runtime's executable (runc, crun, scmpctl, with podman's claim on top of runc or
+ *   - claims in the payload: the annotations of the manager that runs runc or crun, which then
+ *     connect ("podman/crun": io.container.manager=libpod; "cri-o/runc": =cri-o;
+ *     "containerd/runc": containerd's CRI annotation io.kubernetes.cri.container-type), and the
+ *     member "scmpdSender" that scmpd_handoff_build() writes ("libscmpd").
+ * Order: a runtime's executable (runc, crun, scmpctl, with a manager's claim on top of runc or
  * crun), else libscmpd's claim, else the executable's own name (a runtime scmpd does not know,
  * "python3" for a test's fake runtime), else "unknown".
  *
@@ -116,15 +117,30 @@ int runtime_peer_exe(int sock, pid_t pid, char ret[PEER_EXE_MAX])
         return ret[0] ? 0 : -ESRCH;
 }
 
+/* Who runs runc or crun, by the payload's claims: podman and CRI-O write io.container.manager
+ * ("libpod", "cri-o"); containerd's CRI plugin writes io.kubernetes.cri.container-type. */
+static const char *runtime_manager(const struct scmpd_handoff_state *o)
+{
+        const char *m = o ? scmpd_handoff_state_annotation(o, "io.container.manager") : NULL;
+
+        if (m && strcmp(m, "libpod") == 0)
+                return "podman";
+        if (m && strcmp(m, "cri-o") == 0)
+                return "cri-o";
+        if (o && scmpd_handoff_state_annotation(o, "io.kubernetes.cri.container-type"))
+                return "containerd";
+        return NULL;
+}
+
 void runtime_derive(const struct peer_facts *peer, const struct scmpd_handoff_state *o,
                     char ret[SESSION_RUNTIME_MAX])
 {
         const char *exe = peer && peer->known ? peer->exe : "";
-        const char *manager = o ? scmpd_handoff_state_annotation(o, "io.container.manager") : NULL;
         bool oci = strcmp(exe, "runc") == 0 || strcmp(exe, "crun") == 0;
+        const char *manager = oci ? runtime_manager(o) : NULL;
 
-        if (oci && manager && strcmp(manager, "libpod") == 0)
-                snprintf(ret, SESSION_RUNTIME_MAX, "podman/%.4s", exe); /* runc or crun */
+        if (manager) /* "containerd/runc" is the longest: 15 characters */
+                snprintf(ret, SESSION_RUNTIME_MAX, "%.10s/%.4s", manager, exe);
         else if (oci || strcmp(exe, "scmpctl") == 0)
                 snprintf(ret, SESSION_RUNTIME_MAX, "%s", exe);
         else if (o && o->sender && strcmp(o->sender, "libscmpd") == 0)

@@ -31,6 +31,10 @@ static void test_derive(void **unused)
         static const char plain[] = "{\"pid\":1,\"fds\":[\"seccompFd\"]}";
         static const char podman[] = "{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{"
                                      "\"annotations\":{\"io.container.manager\":\"libpod\"}}}";
+        static const char crio[] = "{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{"
+                                   "\"annotations\":{\"io.container.manager\":\"cri-o\"}}}";
+        static const char ctrd[] = "{\"pid\":1,\"fds\":[\"seccompFd\"],\"state\":{\"annotations\":{"
+                                   "\"io.kubernetes.cri.container-type\":\"container\"}}}";
         static const char lib[] =
                 "{\"pid\":1,\"fds\":[\"seccompFd\"],\"scmpdSender\":\"libscmpd\"}";
         static const struct {
@@ -38,13 +42,20 @@ static void test_derive(void **unused)
                 const char *json;
                 const char *want;
         } cases[] = {
-                { "runc", plain, "runc" },         { "crun", plain, "crun" },
-                { "runc", podman, "podman/runc" }, { "crun", podman, "podman/crun" },
+                { "runc", plain, "runc" },
+                { "crun", plain, "crun" },
+                { "runc", podman, "podman/runc" },
+                { "crun", podman, "podman/crun" },
                 { "scmpctl", podman, "scmpctl" }, /* the claim names only runc or crun */
                 { "scmpctl", lib, "scmpctl" },    /* the fact wins over the claim */
-                { "runc", lib, "runc" },           { "myprog", lib, "libscmpd" },
+                { "runc", lib, "runc" },
+                { "runc", crio, "cri-o/runc" },
+                { "crun", ctrd, "containerd/crun" },
+                { "python3", ctrd, "python3" },
+                { "myprog", lib, "libscmpd" },
                 { "python3", podman, "python3" }, /* the claim alone names no runtime */
-                { "", plain, "unknown" },          { NULL, lib, "libscmpd" },
+                { "", plain, "unknown" },
+                { NULL, lib, "libscmpd" },
                 { NULL, plain, "unknown" },
         };
 
