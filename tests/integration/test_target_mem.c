@@ -111,7 +111,8 @@ static int trapped(int sock)
         memset(rw, 'a', (size_t)l.page);
         memset(ro, 'r', (size_t)l.page);
         memset(edge, 'e', (size_t)l.page);
-        if (mprotect(ro, (size_t)l.page, PROT_READ) < 0 || munmap(edge + l.page, (size_t)l.page) < 0)
+        if (mprotect(ro, (size_t)l.page, PROT_READ) < 0 ||
+            munmap(edge + l.page, (size_t)l.page) < 0)
                 return 11;
         l.rw = (uintptr_t)rw;
         l.ro = (uintptr_t)ro;
