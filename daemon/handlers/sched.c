@@ -226,14 +226,18 @@ static void sched_stop(void *state)
         sched_policy_free(state);
 }
 
-enum call { SETSCHEDULER, SETPARAM, SETATTR };
+enum call {
+        SETSCHEDULER,
+        SETPARAM,
+        SETATTR
+};
 
 #define RESPOND(e) ((struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = (e) })
 
 /* Copy the struct the call points at, once, into *a (setattr) or *prio (the others). 0, or
  * the errno to answer (negative: -ENOENT gone). */
-static int read_argument(const struct target *t, enum call c, uint64_t addr,
-                         struct sched_attr_k *a, int *prio)
+static int read_argument(const struct target *t, enum call c, uint64_t addr, struct sched_attr_k *a,
+                         int *prio)
 {
         unsigned char buf[ATTR_SIZE_MAX];
         uint32_t size;
@@ -351,8 +355,10 @@ static void sched_handle(void *state, const struct scmpd_notification *n,
         if (r < 0)
                 goto gone_or_refuse;
         if (!same) {
-                say(p, LOG_INFO, "tid %d: %s of pid %d, outside its pid or user namespace; "
-                    "refused", (int)n->tid, n->syscall, vpid);
+                say(p, LOG_INFO,
+                    "tid %d: %s of pid %d, outside its pid or user namespace; "
+                    "refused",
+                    (int)n->tid, n->syscall, vpid);
                 goto out;
         }
         switch (c) {
@@ -416,8 +422,8 @@ static void sched_handle(void *state, const struct scmpd_notification *n,
         } else {
                 struct sched_param sp = { .sched_priority = req.priority };
 
-                r = sched_setscheduler(tid, req.policy | (req.reset_on_fork ? SCHED_RESET_ON_FORK : 0),
-                                       &sp);
+                r = sched_setscheduler(
+                        tid, req.policy | (req.reset_on_fork ? SCHED_RESET_ON_FORK : 0), &sp);
         }
         e = r < 0 ? errno : 0;
         if (!alive(pidfd))

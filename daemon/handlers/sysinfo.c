@@ -240,8 +240,8 @@ static int read_u64(const char *mnt, const char *dir, const char *file, uint64_t
 
 /* The lowest value of `file` from `path` up to the hierarchy's root, and the cgroup that sets
  * it (into `at`). -ENOENT when no level has the file. */
-static int lowest_up(const char *mnt, const char *path, const char *file, uint64_t *ret,
-                     char *at, size_t at_size)
+static int lowest_up(const char *mnt, const char *path, const char *file, uint64_t *ret, char *at,
+                     size_t at_size)
 {
         char cur[4096];
         uint64_t best = UINT64_MAX, v;
@@ -408,8 +408,8 @@ static int build_view(const struct sysinfo_policy *p, const struct target *t,
                 if (r == -ENOENT)
                         return r;
                 if (r == 0 && clock_gettime(CLOCK_BOOTTIME, &now) == 0) {
-                        uint64_t now_ns = (uint64_t)now.tv_sec * 1000000000ULL +
-                                          (uint64_t)now.tv_nsec;
+                        uint64_t now_ns =
+                                (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
                         uint64_t d = sub_floor(now_ns, start_ns);
 
                         /* Whole seconds, a started one counting, as the kernel rounds. */

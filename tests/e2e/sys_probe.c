@@ -48,8 +48,8 @@ static const char *err(long r)
         static const struct {
                 int e;
                 const char *name;
-        } names[] = { { EPERM, "EPERM" },  { EFAULT, "EFAULT" }, { EINVAL, "EINVAL" },
-                      { ESRCH, "ESRCH" },  { E2BIG, "E2BIG" },   { ENOSYS, "ENOSYS" } };
+        } names[] = { { EPERM, "EPERM" }, { EFAULT, "EFAULT" }, { EINVAL, "EINVAL" },
+                      { ESRCH, "ESRCH" }, { E2BIG, "E2BIG" },   { ENOSYS, "ENOSYS" } };
         static char bufs[4][16];
         static int next;
         char *buf = bufs[next++ % 4];
@@ -65,11 +65,16 @@ static const char *err(long r)
 
 static int policy_of(const char *s)
 {
-        if (!strcmp(s, "fifo")) return SCHED_FIFO;
-        if (!strcmp(s, "rr")) return SCHED_RR;
-        if (!strcmp(s, "batch")) return SCHED_BATCH;
-        if (!strcmp(s, "idle")) return SCHED_IDLE;
-        if (!strcmp(s, "deadline")) return 6;
+        if (!strcmp(s, "fifo"))
+                return SCHED_FIFO;
+        if (!strcmp(s, "rr"))
+                return SCHED_RR;
+        if (!strcmp(s, "batch"))
+                return SCHED_BATCH;
+        if (!strcmp(s, "idle"))
+                return SCHED_IDLE;
+        if (!strcmp(s, "deadline"))
+                return 6;
         return SCHED_OTHER;
 }
 
@@ -161,8 +166,10 @@ int main(int argc, char **argv)
                 e = err(r);
                 printf("PROBE: setparam %s rc=%s now=%s\n", argv[3], e, now(0));
         } else if (!strcmp(cmd, "setattr") && argc >= 5) {
-                struct attr a = { .size = 48, .policy = (uint32_t)policy_of(argv[2]),
-                                  .prio = (uint32_t)atoi(argv[3]), .nice = atoi(argv[4]) };
+                struct attr a = { .size = 48,
+                                  .policy = (uint32_t)policy_of(argv[2]),
+                                  .prio = (uint32_t)atoi(argv[3]),
+                                  .nice = atoi(argv[4]) };
 
                 r = syscall(SYS_sched_setattr, 0, &a, 0);
                 e = err(r);
@@ -230,8 +237,8 @@ int main(int argc, char **argv)
                 }
                 atomic_store(&race_stop, 1);
                 pthread_join(th, NULL);
-                printf("PROBE: race n=%d ok=%d refused=%d other=%d violations=%d\n", n, ok,
-                       refused, other, violations);
+                printf("PROBE: race n=%d ok=%d refused=%d other=%d violations=%d\n", n, ok, refused,
+                       other, violations);
         } else {
                 fprintf(stderr, "usage: see the comment at the top of sys_probe.c\n");
                 return 2;
