@@ -198,8 +198,7 @@ static void checks_userns(struct child_args *a)
         check(sysinfo(&si) == 0, "sysinfo answered");
         if (mem_cg[0])
                 check((uint64_t)si.totalram * si.mem_unit == LIMIT && si.freeram <= si.totalram,
-                      "totalram is the cgroup's 32 MiB limit (%lu x %u)", si.totalram,
-                      si.mem_unit);
+                      "totalram is the cgroup's 32 MiB limit (%lu x %u)", si.totalram, si.mem_unit);
         if (pids_cg[0])
                 check(si.procs == 2, "procs is the cgroup's two tasks (%u)", si.procs);
         clock_gettime(CLOCK_BOOTTIME, &now);
@@ -207,8 +206,8 @@ static void checks_userns(struct child_args *a)
               "uptime %ld s is its own age (at most %ld s)", si.uptime,
               (long)(now.tv_sec - a->started + 1));
         ro = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        edge = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                    -1, 0);
+        edge = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+                    0);
         memset(ro, 'r', (size_t)page);
         memset(edge, 'e', (size_t)page);
         mprotect(ro, (size_t)page, PROT_READ);
@@ -216,14 +215,14 @@ static void checks_userns(struct child_args *a)
         check(errno_of(syscall(SYS_sysinfo, NULL)) == EFAULT, "sysinfo(NULL): EFAULT");
         check(errno_of(syscall(SYS_sysinfo, ro)) == EFAULT && ro[0] == 'r' && ro[page - 1] == 'r',
               "sysinfo into a read-only page: EFAULT, the page unchanged");
-        check(errno_of(syscall(SYS_sysinfo, edge + page - 8)) == EFAULT &&
-                      edge[page - 8] == 'e' && edge[page - 1] == 'e',
+        check(errno_of(syscall(SYS_sysinfo, edge + page - 8)) == EFAULT && edge[page - 8] == 'e' &&
+                      edge[page - 1] == 'e',
               "sysinfo across into a hole: EFAULT, nothing written");
 
         /* sched, within and beyond the bound */
         sp.sched_priority = 5;
-        check(sched_setscheduler(0, SCHED_FIFO, &sp) == 0 &&
-                      sched_getscheduler(0) == SCHED_FIFO && prio_of(0) == 5,
+        check(sched_setscheduler(0, SCHED_FIFO, &sp) == 0 && sched_getscheduler(0) == SCHED_FIFO &&
+                      prio_of(0) == 5,
               "SCHED_FIFO 5 is set");
         sp.sched_priority = 7;
         check(sched_setparam(0, &sp) == 0 && prio_of(0) == 7, "sched_setparam 7 under FIFO");
@@ -238,8 +237,9 @@ static void checks_userns(struct child_args *a)
         at = (struct sched_attr_k){ .size = 48, .policy = SCHED_OTHER, .nice = -5 };
         check(errno_of(setattr(0, &at)) == EPERM && getpriority(PRIO_PROCESS, 0) == 0,
               "negative nice: EPERM");
-        at = (struct sched_attr_k){ .size = 48, .policy = 6, .runtime = 1000000,
-                                    .deadline = 2000000, .period = 2000000 };
+        at = (struct sched_attr_k){
+                .size = 48, .policy = 6, .runtime = 1000000, .deadline = 2000000, .period = 2000000
+        };
         check(errno_of(setattr(0, &at)) == EPERM, "SCHED_DEADLINE: EPERM");
         at = (struct sched_attr_k){ .size = 48, .policy = SCHED_FIFO, .prio = 5, .flags = 0x20 };
         check(errno_of(setattr(0, &at)) == EPERM, "utilisation clamps: EPERM");
@@ -259,7 +259,8 @@ static void checks_userns(struct child_args *a)
                 pause();
                 _exit(0);
         }
-        check(sched_setscheduler(grand, SCHED_RR, &sp) == 0 && sched_getscheduler(grand) == SCHED_RR,
+        check(sched_setscheduler(grand, SCHED_RR, &sp) == 0 &&
+                      sched_getscheduler(grand) == SCHED_RR,
               "SCHED_RR 3 for another process of its namespace");
         kill(grand, SIGKILL);
         waitpid(grand, NULL, 0);
@@ -463,7 +464,8 @@ static void write_config(const char *path)
 
         snprintf(conf, sizeof(conf),
                  "{ \"default\": { \"errno\": \"ENOSYS\" },\n"
-                 "  \"policies\": [ { \"name\": \"sysemu\", \"match\": { \"metadata\": \"sysemu\" },\n"
+                 "  \"policies\": [ { \"name\": \"sysemu\", \"match\": { \"metadata\": \"sysemu\" "
+                 "},\n"
                  "    \"rules\": [\n"
                  "      { \"syscalls\": [\"sysinfo\"], \"chain\": [\"sysinfo\"] },\n"
                  "      { \"syscalls\": [\"sched_setscheduler\", \"sched_setparam\", "
