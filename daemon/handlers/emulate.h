@@ -71,6 +71,13 @@ struct sysinfo_view {
 struct sysinfo;
 /* Lay out a view as the kernel would (zeroed padding, mem_unit chosen as the kernel does). */
 void sysinfo_fill(struct sysinfo *si, const struct sysinfo_view *v);
+/* The path of the cgroup in the v1 hierarchy with `controller`, or in cgroup2 (NULL), from the
+ * text of a /proc/<tid>/cgroup file: 0; -ENOENT when absent; -EBADMSG when not canonical. */
+int sysinfo_cgroup_path(const char *text, const char *controller, char *buf, size_t size);
+/* The memory and swap of cgroup `path` under the hierarchy mounted at `mnt` (v1 or v2 files)
+ * into *v, which holds the host's values: the lowest limit up to the root, less the usage of
+ * the cgroup that sets it. False (and *v unchanged) when no limit below the host's RAM applies. */
+bool sysinfo_cgroup_memory(const char *mnt, const char *path, bool v2, struct sysinfo_view *v);
 
 /* ---- sched_setscheduler, sched_setparam, sched_setattr (sched.c) ---- */
 

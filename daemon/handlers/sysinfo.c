@@ -172,7 +172,7 @@ static int cgroup_mount(const char *controller, char *buf, size_t size)
 
 /* The path of the target's cgroup in the v1 hierarchy with `controller`, or in cgroup2
  * (controller NULL), from the text of its /proc/<tid>/cgroup; canonical or refused. */
-static int cgroup_path(const char *text, const char *controller, char *buf, size_t size)
+int sysinfo_cgroup_path(const char *text, const char *controller, char *buf, size_t size)
 {
         for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
                 const char *c1 = strchr(l, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
@@ -276,22 +276,11 @@ static uint64_t sub_floor(uint64_t a, uint64_t b)
         return a > b ? a - b : 0;
 }
 
-/* Memory and swap of the cgroup into *v (which holds the host's values); false when no limit
- * below the host's RAM applies. */
-static bool cgroup_memory(const char *cgtext, struct sysinfo_view *v)
+bool sysinfo_cgroup_memory(const char *mnt, const char *path, bool v2, struct sysinfo_view *v)
 {
-        char mnt[512], path[4096], at[4096];
+        char at[4096];
         uint64_t limit, usage, sw_limit, sw_usage, memsw_limit, memsw_usage;
-        bool v2;
 
-        if (cgroup_mount("memory", mnt, sizeof(mnt)) == 0 &&
-            cgroup_path(cgtext, "memory", path, sizeof(path)) == 0)
-                v2 = false;
-        else if (cgroup_mount(NULL, mnt, sizeof(mnt)) == 0 &&
-                 cgroup_path(cgtext, NULL, path, sizeof(path)) == 0)
-                v2 = true;
-        else
-                return false;
         if (lowest_up(mnt, path, v2 ? "memory.max" : "memory.limit_in_bytes", &limit, at,
                       sizeof(at)) < 0 ||
             limit >= v->totalram)
@@ -321,17 +310,32 @@ static bool cgroup_memory(const char *cgtext, struct sysinfo_view *v)
         return true;
 }
 
+/* Memory and swap of the target's cgroup (v1 where this host has a memory hierarchy, else v2)
+ * into *v; false when no limit below the host's RAM applies. */
+static bool cgroup_memory(const char *cgtext, struct sysinfo_view *v)
+{
+        char mnt[512], path[4096];
+
+        if (cgroup_mount("memory", mnt, sizeof(mnt)) == 0 &&
+            sysinfo_cgroup_path(cgtext, "memory", path, sizeof(path)) == 0)
+                return sysinfo_cgroup_memory(mnt, path, false, v);
+        if (cgroup_mount(NULL, mnt, sizeof(mnt)) == 0 &&
+            sysinfo_cgroup_path(cgtext, NULL, path, sizeof(path)) == 0)
+                return sysinfo_cgroup_memory(mnt, path, true, v);
+        return false;
+}
+
 /* pids.current of the target's pids cgroup (v1 "pids", else v2). */
 static int cgroup_procs(const char *cgtext, uint64_t *ret)
 {
         char mnt[512], path[4096];
 
         if (cgroup_mount("pids", mnt, sizeof(mnt)) == 0 &&
-            cgroup_path(cgtext, "pids", path, sizeof(path)) == 0 &&
+            sysinfo_cgroup_path(cgtext, "pids", path, sizeof(path)) == 0 &&
             read_u64(mnt, path, "pids.current", ret) == 0)
                 return 0;
         if (cgroup_mount(NULL, mnt, sizeof(mnt)) == 0 &&
-            cgroup_path(cgtext, NULL, path, sizeof(path)) == 0 &&
+            sysinfo_cgroup_path(cgtext, NULL, path, sizeof(path)) == 0 &&
             read_u64(mnt, path, "pids.current", ret) == 0)
                 return 0;
         return -ENOENT;
