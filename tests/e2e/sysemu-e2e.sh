@@ -1,7 +1,7 @@
 #!/bin/bash
-# e2e for the sysinfo and sched handlers (docs/examples/container-view.json): Debian's runc runs
-# two busybox containers with a 64 MiB memory limit whose seccomp profile hands sysinfo and the
-# sched_set* calls to the built scmpd.
+# e2e for the sysinfo and sched handlers (docs/examples/container-view.json): Debian's runc and
+# crun each run two busybox containers with a 64 MiB memory limit whose seccomp profile hands
+# sysinfo and the sched_set* calls to the built scmpd.
 #   - "plain" (no user namespace): `free` reports the limit, `uptime` and the probe report the
 #     container's age and its two tasks, hostile sysinfo pointers get EFAULT (and a read-only
 #     page stays unchanged), and an RT policy is refused: the caller is in the host's user
@@ -13,7 +13,8 @@
 #     and a thread rewriting the sched_attr while the call is pending never gets a priority past
 #     the bound.
 # Every runtime call is bounded; containers, scmpd and scratch files are always cleaned up.
-# Exit 77 when root, runc, busybox-static or user_notif is missing. Usage: sysemu-e2e.sh PROBE
+# crun gets the hybrid-cgroup workaround only where this machine needs it. Exit 77 when root, both
+# runtimes, busybox-static or user_notif are missing. Usage: sysemu-e2e.sh PROBE
 set -u
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +26,6 @@ DPID=""
 e2e_require root
 [ -n "${SCMPD_BIN:-}" ] && [ -x "$SCMPD_BIN" ] || { say "skip: SCMPD_BIN is not set"; exit 77; }
 [ -x "$PROBE" ] || { say "skip: the static probe is not built"; exit 77; }
-E2E_RUNTIMES=${E2E_RUNTIMES:-runc}
 e2e_require runtimes busybox notify
 e2e_workdir sysemu-e2e
 chmod 755 "$W" # the user-namespace container's root must reach its rootfs
