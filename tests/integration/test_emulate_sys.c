@@ -205,6 +205,18 @@ static void checks_userns(struct child_args *a)
         check(si.uptime >= 0 && si.uptime <= now.tv_sec - a->started + 1,
               "uptime %ld s is its own age (at most %ld s)", si.uptime,
               (long)(now.tv_sec - a->started + 1));
+        {
+                /* A figure, never a verdict: what one emulated sysinfo costs here. */
+                struct timespec t0, t1;
+
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                for (int i = 0; i < 200; i++)
+                        sysinfo(&si);
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                printf("figure: 200 emulated sysinfo calls, %.1f us each\n",
+                       ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
+                               200 / 1000);
+        }
         ro = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         edge = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
                     0);
@@ -295,6 +307,18 @@ static void checks_userns(struct child_args *a)
                 }
                 atomic_store(&race_stop, true);
                 pthread_join(th, NULL);
+        }
+        {
+                struct timespec t0, t1;
+                struct sched_param p0 = { .sched_priority = 5 };
+
+                clock_gettime(CLOCK_MONOTONIC, &t0);
+                for (int i = 0; i < 200; i++)
+                        sched_setscheduler(0, SCHED_FIFO, &p0);
+                clock_gettime(CLOCK_MONOTONIC, &t1);
+                printf("figure: 200 emulated sched_setscheduler calls, %.1f us each\n",
+                       ((double)(t1.tv_sec - t0.tv_sec) * 1e9 + (double)(t1.tv_nsec - t0.tv_nsec)) /
+                               200 / 1000);
         }
         printf("race: %d calls: %d set, %d refused, %d other\n", RACE_ITERATIONS, ok, refused,
                other);
