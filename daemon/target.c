@@ -503,6 +503,8 @@ int target_read_facts(int listener_fd, const struct seccomp_notif *req, struct t
  * the last ID validation and the write. So target_write() writes through the mem file, and
  * first checks in /proc/<tid>/maps, read through the same directory, that every byte of the
  * range lies in a mapping with write permission; then validates the notification and writes.
+ * Reads are checked the same way (FOLL_FORCE also reads PROT_NONE pages, where the kernel's
+ * copy_from_user() fails), so an emulated call answers EFAULT exactly where the real one would.
  * What is left: another thread of the target may mprotect() the range read-only between the
  * check and the write. The write then lands in the target's own copy-on-write memory, which it
  * could have made writable again itself; FOLL_FORCE cannot write through a shared mapping the
@@ -532,31 +534,12 @@ static int gone_or(const struct target *t, int r)
         return r;
 }
 
-int target_read(const struct target *t, uint64_t addr, void *buf, size_t len)
+/* Is [addr, addr + len) covered, without a gap, by mappings whose permissions have `perm` ('r'
+ * or 'w') in the maps file `fd`? Lines are "start-end perms ..." in ascending order; only their
+ * start is parsed, so a long path name costs nothing. */
+static bool maps_allow(int fd, uint64_t addr, size_t len, char perm)
 {
-        _cleanup_close_ int mem = -1;
-        ssize_t n;
-
-        if (len == 0)
-                return 0;
-        if (!range_ok(addr, len))
-                return -EFAULT;
-        mem = openat(t->proc_fd, "mem", O_RDONLY | O_CLOEXEC);
-        if (mem < 0)
-                return gone_or(t, negative_errno());
-        do
-                n = pread(mem, buf, len, (off_t)addr);
-        while (n < 0 && errno == EINTR);
-        if (n != (ssize_t)len)
-                return gone_or(t, -EFAULT); /* EIO at the first unreadable byte, or a short read */
-        return scmpd_notify_id_valid(t->listener_fd, t->id);
-}
-
-/* Is [addr, addr + len) covered, without a gap, by mappings with write permission in the maps
- * file `fd`? Lines are "start-end perms ..." in ascending order; only their start is parsed, so
- * a long path name costs nothing. */
-static bool maps_writable(int fd, uint64_t addr, size_t len)
-{
+        size_t at = perm == 'r' ? 0 : 1;
         char buf[4096], head[64];
         uint64_t cur = addr, end = addr + len;
         size_t hl = 0;
@@ -582,14 +565,38 @@ static bool maps_writable(int fd, uint64_t addr, size_t len)
                                 return false;
                         if (e <= cur)
                                 continue;
-                        if (s > cur || perms[1] != 'w')
-                                return false; /* a hole, or a page it may not write */
+                        if (s > cur || perms[at] != perm)
+                                return false; /* a hole, or a page it may not access so */
                         cur = e;
                         if (cur >= end)
                                 return true;
                 }
         }
         return false;
+}
+
+int target_read(const struct target *t, uint64_t addr, void *buf, size_t len)
+{
+        _cleanup_close_ int mem = -1, maps = -1;
+        ssize_t n;
+
+        if (len == 0)
+                return 0;
+        if (!range_ok(addr, len))
+                return -EFAULT;
+        mem = openat(t->proc_fd, "mem", O_RDONLY | O_CLOEXEC);
+        maps = openat(t->proc_fd, "maps", O_RDONLY | O_CLOEXEC);
+        if (mem < 0 || maps < 0)
+                return gone_or(t, errno > 0 ? -errno : -EIO);
+        /* FOLL_FORCE reads PROT_NONE pages too, where copy_from_user() fails. */
+        if (!maps_allow(maps, addr, len, 'r'))
+                return gone_or(t, -EFAULT);
+        do
+                n = pread(mem, buf, len, (off_t)addr);
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)len)
+                return gone_or(t, -EFAULT); /* EIO at the first unreadable byte, or a short read */
+        return scmpd_notify_id_valid(t->listener_fd, t->id);
 }
 
 int target_write(const struct target *t, uint64_t addr, const void *buf, size_t len)
@@ -606,7 +613,7 @@ int target_write(const struct target *t, uint64_t addr, const void *buf, size_t 
         maps = openat(t->proc_fd, "maps", O_RDONLY | O_CLOEXEC);
         if (mem < 0 || maps < 0)
                 return gone_or(t, errno > 0 ? -errno : -EIO);
-        if (!maps_writable(maps, addr, len))
+        if (!maps_allow(maps, addr, len, 'w'))
                 return gone_or(t, -EFAULT);
         /* Separate the read of its maps from the write they allowed. */
         r = scmpd_notify_id_valid(t->listener_fd, t->id);

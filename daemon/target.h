@@ -107,7 +107,8 @@ void target_facts_done(struct target_facts *f);
 
 /*
  * Copy `len` bytes at `addr` of the target's memory into `buf` with one read. 0 on success;
- * -EFAULT when any byte is unreadable (NULL, unmapped); -ENOENT when the notification is gone.
+ * -EFAULT when any byte is not readable to the target (NULL, unmapped, PROT_NONE), as
+ * copy_from_user() would fail; -ENOENT when the notification is gone.
  */
 int target_read(const struct target *t, uint64_t addr, void *buf, size_t len);
 

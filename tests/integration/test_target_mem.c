@@ -51,6 +51,7 @@ static void check(bool ok, const char *fmt, ...)
 
 struct layout {
         uint64_t rw, ro, edge; /* edge: a writable page, then a hole */
+        uint64_t none;         /* PROT_NONE */
         long page;
 };
 
@@ -97,7 +98,7 @@ static int trapped(int sock)
 {
         static const int nrs[] = { SYS_sysinfo };
         struct layout l = { .page = sysconf(_SC_PAGESIZE) };
-        char *rw, *ro, *edge;
+        char *rw, *ro, *edge, *none;
         long r;
         int listener;
         char c;
@@ -106,8 +107,10 @@ static int trapped(int sock)
         ro = mmap(NULL, (size_t)l.page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         edge = mmap(NULL, 2 * (size_t)l.page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
                     -1, 0);
-        if (rw == MAP_FAILED || ro == MAP_FAILED || edge == MAP_FAILED)
+        none = mmap(NULL, (size_t)l.page, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (rw == MAP_FAILED || ro == MAP_FAILED || edge == MAP_FAILED || none == MAP_FAILED)
                 return 10;
+        l.none = (uintptr_t)none;
         memset(rw, 'a', (size_t)l.page);
         memset(ro, 'r', (size_t)l.page);
         memset(edge, 'e', (size_t)l.page);
@@ -210,6 +213,9 @@ int main(void)
         check(target_read(&t, l.ro, buf, 8) == 0 && memcmp(buf, "rrrrrrrr", 8) == 0,
               "read from the read-only page");
         check(target_read(&t, 0, buf, 8) == -EFAULT, "read from NULL: EFAULT");
+        check(target_read(&t, l.none, buf, 8) == -EFAULT,
+              "read from a PROT_NONE page: EFAULT (the mem file alone would read it)");
+        check(target_write(&t, l.none, "x", 1) == -EFAULT, "write to a PROT_NONE page: EFAULT");
         check(target_read(&t, l.edge + (uint64_t)l.page - 4, buf, 8) == -EFAULT,
               "read crossing into a hole: EFAULT");
 
