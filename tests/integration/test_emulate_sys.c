@@ -9,8 +9,8 @@
  *     age; NULL, read-only and hole-crossing buffers get EFAULT and nothing is written;
  *   - sched: SCHED_FIFO within the bound is set (the kernel reads it back), beyond it EPERM,
  *     negative nice EPERM, SCHED_DEADLINE EPERM, a missing pid ESRCH, a pid of a nested pid
- *     namespace EPERM (refused, its policy unchanged), NULL and unmapped pointers EINVAL and
- *     EFAULT, and a caller without CAP_SYS_NICE EPERM;
+ *     namespace or of another user namespace EPERM (refused, unchanged), NULL and unmapped
+ *     pointers EINVAL and EFAULT, and a caller without CAP_SYS_NICE EPERM;
  *   - TOCTOU: a second thread rewrites the sched_attr's priority and size while sched_setattr is
  *     pending; no priority beyond the bound is ever in force;
  * and a child that stays in the host's user namespace is refused (EPERM), whatever it asks.
@@ -287,6 +287,34 @@ static void checks_userns(struct child_args *a)
                 close(hold);
         if (inner > 0)
                 waitpid(inner, NULL, 0);
+        {
+                /* A process of its pid namespace in a user namespace of its own: the caller's
+                 * CAP_SYS_NICE does not cover it. */
+                int up[2], down[2];
+                pid_t peer;
+                char c = 0;
+
+                if (pipe(up) == 0 && pipe(down) == 0) {
+                        peer = fork();
+                        if (peer == 0) {
+                                c = unshare(CLONE_NEWUSER) == 0 ? 'u' : 'x';
+                                (void)!write(up[1], &c, 1);
+                                (void)!read(down[0], &c, 1);
+                                _exit(0);
+                        }
+                        check(read(up[0], &c, 1) == 1 && c == 'u' &&
+                                      errno_of(sched_setscheduler(peer, SCHED_FIFO, &sp)) ==
+                                              EPERM &&
+                                      sched_getscheduler(peer) == SCHED_OTHER,
+                              "a process of its pid namespace in another user namespace: EPERM");
+                        (void)!write(down[1], &c, 1);
+                        waitpid(peer, NULL, 0);
+                        close(up[0]);
+                        close(up[1]);
+                        close(down[0]);
+                        close(down[1]);
+                }
+        }
 
         /* TOCTOU: the struct changes while the call is pending; the decision uses one read. */
         race_attr.size = 48;
