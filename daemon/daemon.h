@@ -83,12 +83,15 @@ struct daemon_receiver {
 /* Who handed a listener over, as the kernel saw it at accept (SO_PEERCRED, SO_PEERGROUPS): the
  * peer cannot forge these. Unknown (a listener adopted from an earlier run that did not record
  * them) counts as an unprivileged peer. */
+#define PEER_EXE_MAX 16
+
 struct peer_facts {
         bool known;
         uid_t uid;
         gid_t gid;
         size_t n_groups;
-        gid_t *groups; /* supplementary groups, malloc()ed */
+        gid_t *groups;          /* supplementary groups, malloc()ed */
+        char exe[PEER_EXE_MAX]; /* file name of its /proc/<pid>/exe at accept, "" unknown */
 };
 
 #define PEER_FACTS_UNKNOWN ((struct peer_facts){ .uid = (uid_t)-1, .gid = (gid_t)-1 })
@@ -167,8 +170,6 @@ struct daemon {
         struct intake_lxc *lxc; /* intake_lxc.c, NULL when off */
 };
 
-#define SESSION_RUNTIME_MAX 16
-
 /*
  * A session whose notifications a proxy peer receives (LXC's monitor runs NOTIF_RECV itself and
  * forwards each notification to scmpd): scmpd never receives on such a listener nor polls it for
@@ -181,6 +182,8 @@ struct session_proxy {
         int (*respond)(void *data, struct session *s, const struct seccomp_notif *req, int64_t val,
                        int32_t error, uint32_t flags);
 };
+
+#define SESSION_RUNTIME_MAX 16
 
 struct session {
         struct list_head link; /* daemon->sessions */
@@ -321,8 +324,6 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
 int session_new_proxied(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
                         struct peer_facts *peer, const struct session_proxy *proxy,
                         void *proxy_data, struct session **ret_session);
-/* Name the runtime of the listener (truncated, made printable); informational only. */
-void session_set_runtime(struct session *s, const char *name);
 /* Answer notification `req` of s: NOTIF_SEND on the listener, or through the session's proxy.
  * `error` 0 or a negative errno; `flags` SECCOMP_USER_NOTIF_FLAG_CONTINUE or 0. */
 int session_respond(struct session *s, const struct seccomp_notif *req, int64_t val, int32_t error,
@@ -340,6 +341,18 @@ void session_notif_done(struct session *s);
  * 0, -ENOMEM (nothing taken; the caller answers it), or -ESHUTDOWN when the session is closing.
  */
 int session_inject(struct session *s, const struct seccomp_notif *req);
+
+/*
+ * runtime.c: naming the runtime of a listener (informational only). runtime_peer_exe() reads the
+ * file name of the executable of `pid`, the peer of socket `sock` (borrowed), at accept: 0, or a
+ * negative errno with ret[] empty. runtime_derive() names the runtime from the attested peer and
+ * the payload's claims; session_new() sets it, and an intake that knows better (LXC's) sets its own
+ * with session_set_runtime() (the name is truncated and made printable).
+ */
+int runtime_peer_exe(int sock, pid_t pid, char ret[PEER_EXE_MAX]);
+void runtime_derive(const struct peer_facts *peer, const struct scmpd_handoff_state *o,
+                    char ret[SESSION_RUNTIME_MAX]);
+void session_set_runtime(struct session *s, const char *name);
 
 /* dispatch.c */
 int dispatch_init(struct daemon *d);

@@ -358,17 +358,6 @@ void session_loop_done(struct daemon *d)
                 uv_close((uv_handle_t *)&d->drain_check, NULL);
 }
 
-void session_set_runtime(struct session *s, const char *name)
-{
-        size_t i = 0;
-
-        for (; name && name[i] && i < sizeof(s->runtime) - 1; i++)
-                s->runtime[i] = name[i] > ' ' && name[i] < 0x7f ? name[i] : '?';
-        s->runtime[i] = '\0';
-        if (!s->runtime[0])
-                snprintf(s->runtime, sizeof(s->runtime), "unknown");
-}
-
 int session_respond(struct session *s, const struct seccomp_notif *req, int64_t val, int32_t error,
                     uint32_t flags)
 {
@@ -417,6 +406,8 @@ static int session_new_full(struct daemon *d, int fd, struct scmpd_handoff_state
                 d->next_session_id = serial;
         s->serial = serial;
         s->created_ns = now_ns();
+        /* Named before the observers hear of it; an intake may set its own name afterwards. */
+        runtime_derive(&s->peer, origin, s->runtime);
         list_init(&s->notifs);
         s->config = config_ref(d->config);
         s->policy = config_match_listener(s->config, origin, &s->peer, NULL, &s->match_per_target);
