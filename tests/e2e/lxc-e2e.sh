@@ -5,7 +5,8 @@
 # docs/examples/lxc.json (only the proxy path and the container name changed). Inside: mkdir under /forbidden is answered
 # EACCES by the policy, another mkdir runs (continue), and `mount -t tmpfs none /mnt` is emulated
 # by the mount handler through the listener LXC passes (ID_VALID and the helper): the tmpfs is in
-# the container's mount table with the forced nosuid,nodev and not in the host's. Without scmpd
+# the container's mount table with the forced nosuid,nodev and not in the host's; `scmpctl
+# listeners` names the listener's runtime lxc (with SCMPCTL_BIN). Without scmpd
 # the same container cannot start (LXC needs its proxy). Every lxc call is bounded by a timeout;
 # the container, scmpd and scratch files are always cleaned up. Exit 77 when root, lxc-start,
 # busybox-static or user_notif is missing, or LXC cannot start a plain container here.
@@ -120,6 +121,9 @@ watch_mounts() { # while the container waits: is /mnt a tmpfs inside and absent 
         [ -n "$pid" ] && grep -q ' /mnt .* - tmpfs ' "/proc/$pid/mountinfo" 2>/dev/null && inside=1
         grep -qF " $R/mnt " /proc/self/mountinfo && host=1
         echo "inside=$inside host=$host pid=$pid" >"$W/watch"
+        # While the container is served: what `scmpctl listeners` says about it.
+        [ -n "${SCMPCTL_BIN:-}" ] &&
+                timeout 120 "$SCMPCTL_BIN" listeners --control "$W/c.sock" --json >"$W/listeners.json" 2>&1
         touch "$W/gate/go"
 }
 watch_mounts &
@@ -143,6 +147,20 @@ case "$(cat "$W/watch" 2>/dev/null)" in
 *) bad "mount visibility: '$(cat "$W/watch" 2>/dev/null)'" ;;
 esac
 [ ! -e "$R/mnt/f" ] && ok "the rootfs directory /mnt was not written" || bad "$R/mnt/f exists on the host"
+if [ -n "${SCMPCTL_BIN:-}" ]; then
+        if python3 - "$W/listeners.json" "$NAME" <<'EOP'; then
+import json, sys
+j = json.load(open(sys.argv[1]))
+ls = j if isinstance(j, list) else j.get("listeners", [])
+sys.exit(0 if any(l.get("runtime") == "lxc" and l.get("container") == sys.argv[2]
+                  and l.get("metadata") == "scmpd-web" and l.get("policy") == "lxc-web"
+                  for l in ls) else 1)
+EOP
+                ok "scmpctl listeners names the runtime lxc, the container, cookie and policy"
+        else
+                bad "scmpctl listeners: $(head -c 600 "$W/listeners.json")"
+        fi
+fi
 chk() { grep -qE "$2" "$LOG" && ok "scmpd $1" || bad "scmpd $1 (no /$2/ in its log)"; }
 chk "named the container from its monitor" "lxc connection [0-9]+ from pid [0-9]+ uid 0: container $NAME"
 chk "matched policy lxc-web by cookie and name" "serving listener of pid [0-9]+ \(lxc\), policy lxc-web"
