@@ -6,7 +6,8 @@
 # EACCES by the policy, another mkdir runs (continue), and `mount -t tmpfs none /mnt` is emulated
 # by the mount handler through the listener LXC passes (ID_VALID and the helper): the tmpfs is in
 # the container's mount table with the forced nosuid,nodev and not in the host's; `scmpctl
-# listeners` names the listener's runtime lxc (with SCMPCTL_BIN). Without scmpd
+# listeners` names the listener's runtime lxc, and monitor, stats and audit see its calls (with
+# SCMPCTL_BIN). Without scmpd
 # the same container cannot start (LXC needs its proxy). Every lxc call is bounded by a timeout;
 # the container, scmpd and scratch files are always cleaned up. Exit 77 when root, lxc-start,
 # busybox-static or user_notif is missing, or LXC cannot start a plain container here.
@@ -25,6 +26,7 @@ e2e_require busybox notify
 e2e_workdir lxc-e2e
 SOCK=$W/lxc.sock LOG=$W/scmpd.log NAME=$PREFIX-$$
 e2e_cleanup_extra() {
+        [ -n "${MON:-}" ] && { kill "$MON" 2>/dev/null; wait "$MON" 2>/dev/null; }
         timeout -k 5 20 lxc-stop -P "$W" -n "$NAME" -k >/dev/null 2>&1 || true
         if [ -n "$DPID" ]; then kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; fi
 }
@@ -126,6 +128,12 @@ watch_mounts() { # while the container waits: is /mnt a tmpfs inside and absent 
                 timeout 120 "$SCMPCTL_BIN" listeners --control "$W/c.sock" --json >"$W/listeners.json" 2>&1
         touch "$W/gate/go"
 }
+MON=""
+if [ -n "${SCMPCTL_BIN:-}" ]; then # every decision for this container, as it is made
+        "$SCMPCTL_BIN" monitor --control "$W/c.sock" --container "$NAME" --json --timeout 0 \
+                >"$W/monitor.json" 2>&1 &
+        MON=$!
+fi
 watch_mounts &
 WATCH=$!
 lxc_run "$W/c.conf" "$W/c.out"
@@ -148,6 +156,20 @@ case "$(cat "$W/watch" 2>/dev/null)" in
 esac
 [ ! -e "$R/mnt/f" ] && ok "the rootfs directory /mnt was not written" || bad "$R/mnt/f exists on the host"
 if [ -n "${SCMPCTL_BIN:-}" ]; then
+        timeout 120 "$SCMPCTL_BIN" stats --control "$W/c.sock" --json >"$W/stats.json" 2>&1
+        timeout 120 "$SCMPCTL_BIN" audit --control "$W/c.sock" --container "$NAME" --json \
+                >"$W/audit.json" 2>&1
+        kill "$MON" 2>/dev/null
+        wait "$MON" 2>/dev/null
+        MON=""
+        grep -q '"mkdir"' "$W/monitor.json" && grep -q '"mount"' "$W/monitor.json" &&
+                ok "scmpctl monitor streamed the container's mkdir and mount decisions" ||
+                bad "scmpctl monitor: $(head -c 600 "$W/monitor.json")"
+        grep -q '"mkdir"' "$W/stats.json" && ok "scmpctl stats counts mkdir" ||
+                bad "scmpctl stats: $(head -c 600 "$W/stats.json")"
+        grep -q '"mkdir"' "$W/audit.json" && grep -q '"mount"' "$W/audit.json" &&
+                ok "scmpctl audit recorded the container's mkdir and mount" ||
+                bad "scmpctl audit: $(head -c 600 "$W/audit.json")"
         if python3 - "$W/listeners.json" "$NAME" <<'EOP'; then
 import json, sys
 j = json.load(open(sys.argv[1]))
