@@ -29,9 +29,9 @@
 /* A peer's supplementary groups are read whole; the kernel's own limit is 65536. */
 #define PEER_GROUPS_MAX 65536
 
-/* Does a process accept connections at this address? 1 yes (owner's pid in *ret_pid when the
- * kernel gives it), 0 no (stale or absent). */
-static int socket_is_live(const struct sockaddr_un *sa, socklen_t len, int type, pid_t *ret_pid)
+/* One connect() of `type` to the address: 1 someone is there (owner's pid in *ret_pid when the
+ * kernel gives it), 0 refused or absent, -EPROTOTYPE a socket of another type is bound there. */
+static int socket_probe(const struct sockaddr_un *sa, socklen_t len, int type, pid_t *ret_pid)
 {
         _cleanup_close_ int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         struct ucred cred = {};
@@ -44,15 +44,30 @@ static int socket_is_live(const struct sockaddr_un *sa, socklen_t len, int type,
                 /* A full backlog: someone listens but is not accepting right now. */
                 if (errno == EAGAIN)
                         return 1;
-                /* A socket of another type is bound there: someone's, not stale. */
-                if (errno == EPROTOTYPE)
-                        return 1;
-                return 0;
+                return errno == EPROTOTYPE ? -EPROTOTYPE : 0;
         }
         /* For a connected AF_UNIX stream socket, SO_PEERCRED is the listener's at listen(). */
         if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
                 *ret_pid = cred.pid;
         return 1;
+}
+
+/* Does a process accept connections at this address? 1 yes (owner's pid in *ret_pid when the
+ * kernel gives it), 0 no (stale or absent). A socket of another type than ours (the handoff
+ * socket is a stream, LXC's proxy a seqpacket one) is asked in its own type. */
+static int socket_is_live(const struct sockaddr_un *sa, socklen_t len, int type, pid_t *ret_pid)
+{
+        const int types[] = { type, SOCK_STREAM, SOCK_SEQPACKET, SOCK_DGRAM };
+        int r = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(types); i++) {
+                if (i > 0 && types[i] == type)
+                        continue;
+                r = socket_probe(sa, len, types[i], ret_pid);
+                if (r != -EPROTOTYPE)
+                        return r;
+        }
+        return 1; /* of no type we know: not ours to replace */
 }
 
 int socket_listen_path(const char *path, int backlog, mode_t mask, int *ret_fd,
