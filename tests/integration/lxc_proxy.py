@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The LXC proxy intake (daemon/intake_lxc.c) against a fake LXC monitor written here.
 
-Usage: lxc_proxy.py SCMPD TARGET plain|sanitized
+Usage: lxc_proxy.py SCMPD TARGET plain|sanitized [DEFER_PLUGIN]
 
 The fake monitor does what lxc-start does (docs/lxc.md): a child process runs under a seccomp
 filter that notifies mkdir, the monitor receives each notification itself (NOTIF_RECV), forwards
@@ -22,6 +22,8 @@ the notify fd, reads the 136-byte reply and passes the response to the kernel (N
                 malformed requests arrive
   no-leak       once every connection and child is gone, scmpd holds as many fds as before
   abstract      the proxy on an abstract socket (unix:@NAME)
+  stop          a notification in flight when scmpd is stopped (held by the defer test
+                plugin behind a gate) is answered ENOSYS through the proxy at once
   restart       a new scmpd on the same proxy path serves a monitor that reconnects after its
                 connection to the old one broke (what LXC does when a send fails)
 """
@@ -47,6 +49,7 @@ from harness import check  # noqa: E402
 
 SCMPD, TARGET = (os.path.abspath(a) for a in sys.argv[1:3])
 SANITIZED = harness.SANITIZED = sys.argv[3] == "sanitized"
+PLUGIN = os.path.abspath(sys.argv[4]) if len(sys.argv) > 4 else None
 WAIT = 120
 
 NOTIF_RECV = 0xC0502100
@@ -442,6 +445,44 @@ def received_fds(d):
     return left
 
 
+def stop_in_flight(tmp):
+    """SIGTERM while a notification is held in a handler: the monitor gets ENOSYS at once."""
+    gate = os.path.join(tmp, "stop-gate")
+    conf = dict(POLICY, lxc_proxy="unix:" + os.path.join(tmp, "stop.sock"),
+                handlers={"slow": {"path": PLUGIN}})
+    conf["policies"] = [{"name": "slow", "match": {"metadata": "s22l-slow"},
+                         "rules": [{"syscalls": ["mkdir"], "chain": [
+                             {"handler": "slow", "config": {"gate": gate, "value": 0}}]}]}]
+    d = harness.Daemon(SCMPD, tmp, "stop", conf)
+    t = Target()
+    try:
+        mon = Monitor(os.path.join(tmp, "stop.sock"))
+        t.start_mkdir(os.path.join(tmp, "st-1"))
+        notif, nid, tid = t.receive()
+        fds = lxc_fds(tid, t.listener)
+        mon.send(request(notif, nid, b"s22l-slow"), fds)
+        close_all(fds, keep=(t.listener,))
+        held = wait_for(lambda: ((d.status() or {}).get("counts") or {}).get("inflight", 0) >= 1)
+        check(held, "stop: the notification is held in the handler")
+        d.proc.send_signal(signal.SIGTERM)
+        rep = mon.reply()
+        check(isinstance(rep, tuple) and len(rep) == 4 and rep[0] == nid
+              and rep[2] == -errno.ENOSYS, "stop: answered ENOSYS through the proxy (%r)" % (rep,))
+        forward(t.listener, (nid, 0, -errno.ENOSYS, 0))
+        check(t.result() == errno.ENOSYS, "stop: the target's mkdir failed with ENOSYS")
+        open(gate, "w").close()  # the handler lets go; scmpd can finish
+        try:  # already signalled: wait for it (a second SIGTERM would kill it)
+            rc = d.proc.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            rc = "hung"
+        check(rc == 0, "stop: scmpd exited cleanly (%r)" % (rc,))
+        mon.close()
+    finally:
+        open(gate, "w").close()
+        t.close()
+        d.stop()
+
+
 def main():
     if os.uname().machine != "x86_64":
         print("skip: the fake monitor's filter is written for x86_64")
@@ -472,6 +513,12 @@ def main():
                 abstract(tmp)
             except Exception as e:
                 check(False, "abstract raised %r" % (e,))
+            if PLUGIN:
+                print("---- stop", flush=True)
+                try:
+                    stop_in_flight(tmp)
+                except Exception as e:
+                    check(False, "stop raised %r" % (e,))
             print("---- restart", flush=True)
             try:
                 restart(tmp, d, proxy)
