@@ -33,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "learn.h"
 #include "scmpctl.h"
 #include "scmpd/arch.h"
 #include "scmpd/filter.h"
@@ -280,6 +281,7 @@ struct learned {
         json_t *allowed; /* name -> true */
         json_t *refused; /* name -> calls refused, for syscalls with no other outcome */
         json_t *arches;  /* "SCMP_ARCH_..." -> true */
+        json_t *args;    /* with --learn-args: learn.c's accumulator, else NULL */
         const struct runtime_facts *rt;
         bool partial;
 };
@@ -362,6 +364,8 @@ static int learn_container(struct learned *l, json_t *ct, bool allow_refused)
                         continue;
                 }
                 json_object_set_new(l->allowed, name, json_true());
+                if (l->args)
+                        learn_args_add(l->args, name, a->name, s, allow_refused);
         }
         return 0;
 }
@@ -425,21 +429,26 @@ static int cmd_audit_profile(int argc, char **argv)
                 { "base", required_argument, NULL, 'b' },
                 { "runtime", required_argument, NULL, 'r' },
                 { "allow-refused", no_argument, NULL, 'A' },
+                { "learn-args", no_argument, NULL, 'L' },
                 { "control", required_argument, NULL, 's' },
                 { "socket", required_argument, NULL, 's' },
+                { "timeout", required_argument, NULL, 'T' },
                 { "output", required_argument, NULL, 'o' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         static const char *const text =
                 "profile --container GLOB [--container GLOB]... [--base PROFILE] "
-                "[--runtime runc|crun|scmpctl] [--allow-refused] [-o FILE] [--control PATH]";
+                "[--runtime runc|crun|scmpctl] [--allow-refused] [--learn-args] [-o FILE] "
+                "[--control PATH] [--timeout SECONDS]";
         const char *globs[MAX_GLOBS], *base_path = NULL, *output = NULL, *socket = NULL;
         struct learned l = {};
         const struct runtime_facts *forced = NULL;
-        bool allow_refused = false;
+        bool allow_refused = false, learn_args = false;
+        int timeout_ms = -1;
         size_t n_globs = 0, matched = 0, i;
         json_t *reply = NULL, *res, *ct, *prof = NULL, *base_set = NULL, *extra, *v;
+        json_t *needs = NULL, *arg_rules = NULL;
         _cleanup_free_ char *out = NULL;
         const char *k;
         int c, r, ret = EXIT_FAILURE;
@@ -465,6 +474,17 @@ static int cmd_audit_profile(int argc, char **argv)
                 case 'A':
                         allow_refused = true;
                         break;
+                case 'L':
+                        learn_args = true;
+                        break;
+                case 'T': {
+                        unsigned ms;
+
+                        if (scmpctl_parse_timeout(optarg, &ms) < 0)
+                                return EXIT_USAGE;
+                        timeout_ms = (int)ms;
+                        break;
+                }
                 case 's':
                         socket = optarg;
                         break;
@@ -480,14 +500,19 @@ static int cmd_audit_profile(int argc, char **argv)
         if (optind != argc || n_globs == 0)
                 return audit_usage(false, text);
 
-        r = scmpctl_control_call(socket, json_pack("{s:s}", "command", "audit"), &reply, &res);
+        r = scmpctl_control_call(socket, timeout_ms, json_pack("{s:s}", "command", "audit"), &reply,
+                                 &res);
         if (r)
                 return r;
         l.allowed = json_object();
         l.refused = json_object();
         l.arches = json_object();
+        l.args = learn_args ? learn_args_new() : NULL;
         base_set = json_object();
-        if (!l.allowed || !l.refused || !l.arches || !base_set)
+        needs = json_object();
+        arg_rules = json_array();
+        if (!arg_rules || !l.allowed || !l.refused || !l.arches || !base_set || !needs ||
+            (learn_args && !l.args))
                 goto out;
         json_array_foreach (json_object_get(res, "containers"), i, ct) {
                 const char *id = json_string_value(json_object_get(ct, "id"));
@@ -520,8 +545,10 @@ static int cmd_audit_profile(int argc, char **argv)
                         "(--allow-refused keeps it)\n",
                         k, (long long)json_integer_value(v));
         if (l.rt)
-                for (const char *const *n = l.rt->needs; *n; n++)
+                for (const char *const *n = l.rt->needs; *n; n++) {
                         json_object_set_new(l.allowed, *n, json_true());
+                        json_object_set_new(needs, *n, json_true());
+                }
 
         if (base_path) {
                 json_error_t jerr;
@@ -537,7 +564,11 @@ static int cmd_audit_profile(int argc, char **argv)
                         goto out;
                 fprintf(stderr, "scmpctl: %zu syscalls observed beyond %s\n",
                         json_array_size(extra), base_path);
-                if (json_array_size(extra)) {
+                if (l.args && learn_args_rules(l.args, extra, needs, arg_rules, stderr) < 0) {
+                        json_decref(extra);
+                        goto out;
+                }
+                if (json_array_size(extra) || json_array_size(arg_rules)) {
                         json_t *rules = json_object_get(prof, "syscalls");
 
                         if (!rules) {
@@ -545,22 +576,38 @@ static int cmd_audit_profile(int argc, char **argv)
                                 json_object_set_new(prof, "syscalls", rules);
                         }
                         if (!json_is_array(rules) ||
-                            json_array_append_new(
-                                    rules, json_pack("{s:o,s:s,s:s}", "names", extra, "action",
-                                                     "SCMP_ACT_ALLOW", "comment",
-                                                     "learned by scmpctl audit profile")) < 0) {
+                            (json_array_size(extra) &&
+                             json_array_append_new(
+                                     rules, json_pack("{s:O,s:s,s:s}", "names", extra, "action",
+                                                      "SCMP_ACT_ALLOW", "comment",
+                                                      "learned by scmpctl audit profile")) < 0) ||
+                            json_array_extend(rules, arg_rules) < 0) {
+                                json_decref(extra);
                                 scmpctl_err("%s: no syscalls array", base_path);
                                 goto out;
                         }
-                } else {
-                        json_decref(extra);
                 }
+                json_decref(extra);
         } else {
                 json_t *names = sorted_keys(l.allowed, NULL), *arches = sorted_keys(l.arches, NULL);
+                json_t *rules = json_array();
 
-                prof = json_pack("{s:s,s:i,s:o,s:[{s:o,s:s}]}", "defaultAction", "SCMP_ACT_ERRNO",
-                                 "defaultErrnoRet", 1, "architectures", arches, "syscalls", "names",
-                                 names, "action", "SCMP_ACT_ALLOW");
+                if (names && rules && l.args &&
+                    learn_args_rules(l.args, names, needs, arg_rules, stderr) < 0)
+                        names = (json_decref(names), NULL);
+                if (names && rules && json_array_size(names))
+                        json_array_append_new(rules, json_pack("{s:O,s:s}", "names", names,
+                                                               "action", "SCMP_ACT_ALLOW"));
+                if (rules)
+                        json_array_extend(rules, arg_rules);
+                prof = names && rules && arches
+                               ? json_pack("{s:s,s:i,s:O,s:O}", "defaultAction", "SCMP_ACT_ERRNO",
+                                           "defaultErrnoRet", 1, "architectures", arches,
+                                           "syscalls", rules)
+                               : NULL;
+                json_decref(names);
+                json_decref(arches);
+                json_decref(rules);
         }
         out = prof ? json_dumps(prof, JSON_INDENT(2)) : NULL;
         if (!out)
@@ -576,7 +623,10 @@ out:
         json_decref(l.allowed);
         json_decref(l.refused);
         json_decref(l.arches);
+        json_decref(l.args);
         json_decref(base_set);
+        json_decref(needs);
+        json_decref(arg_rules);
         return ret;
 }
 
@@ -588,13 +638,16 @@ static int cmd_audit_clear(int argc, char **argv)
                 { "container", required_argument, NULL, 'c' },
                 { "control", required_argument, NULL, 's' },
                 { "socket", required_argument, NULL, 's' },
+                { "timeout", required_argument, NULL, 'T' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        static const char *const text = "clear [--container ID] [--control PATH]";
+        static const char *const text =
+                "clear [--container ID] [--control PATH] [--timeout SECONDS]";
         const char *container = NULL, *socket = NULL;
         json_t *req, *reply, *res;
-        int c, r;
+        int c, r, timeout_ms = -1;
+        unsigned ms;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
@@ -604,6 +657,11 @@ static int cmd_audit_clear(int argc, char **argv)
                         break;
                 case 's':
                         socket = optarg;
+                        break;
+                case 'T':
+                        if (scmpctl_parse_timeout(optarg, &ms) < 0)
+                                return EXIT_USAGE;
+                        timeout_ms = (int)ms;
                         break;
                 case 'h':
                         return audit_usage(true, text);
@@ -616,7 +674,7 @@ static int cmd_audit_clear(int argc, char **argv)
         req = json_pack("{s:s}", "command", "audit-clear");
         if (req && container)
                 json_object_set_new(req, "container", json_string(container));
-        r = scmpctl_control_call(socket, req, &reply, &res);
+        r = scmpctl_control_call(socket, timeout_ms, req, &reply, &res);
         if (r)
                 return r;
         printf("%s\n",

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #define LEARN_ARGS_MAX_VALUES 16 /* distinct values per syscall; beyond: not narrowed */
+#define LEARN_ARGS_MAX_VALUES_TEXT "16"
 #define LEARN_ARGS_MASK 0xffffffffULL
 
 struct learn_arg {
