@@ -65,11 +65,15 @@ static const char *const runc_needs[] = {
 static const char *const none[] = { NULL };
 /* crun (C) and scmpctl run load the filter just before execve. */
 static const char *const exec_needs[] = { "execve", "close", "exit", "exit_group", NULL };
+/* scmpctl run compiles with libscmpd, which refuses NOTIFY on write as runc does: write is
+ * never recorded, so it is always allowed. */
+static const char *const scmpctl_needs[] = { "execve", "close", "exit", "exit_group", "write",
+                                             NULL };
 
 static const struct runtime_facts runtimes[] = {
         { "runc", runc_refuses, runc_needs },
         { "crun", none, exec_needs },
-        { "scmpctl", none, exec_needs },
+        { "scmpctl", runc_refuses, scmpctl_needs },
 };
 
 static const struct runtime_facts *runtime_by_name(const char *name)
