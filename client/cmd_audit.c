@@ -67,8 +67,9 @@ static const char *const none[] = { NULL };
 static const char *const exec_needs[] = { "execve", "close", "exit", "exit_group", NULL };
 /* scmpctl run compiles with libscmpd, which refuses NOTIFY on write as runc does: write is
  * never recorded, so it is always allowed. */
-static const char *const scmpctl_needs[] = { "execve", "close", "exit", "exit_group", "write",
-                                             NULL };
+static const char *const scmpctl_needs[] = {
+        "execve", "close", "exit", "exit_group", "write", NULL
+};
 
 static const struct runtime_facts runtimes[] = {
         { "runc", runc_refuses, runc_needs },

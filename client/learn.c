@@ -150,11 +150,10 @@ int learn_args_rules(json_t *acc, json_t *names, json_t *keep_whole, json_t *rul
                         fprintf(log, "scmpctl: --learn-args: %s allowed with argument %d in {",
                                 name, index);
                 for (size_t j = 0; j < n; j++) {
-                        json_t *rule = json_pack(
-                                "{s:[s],s:s,s:[{s:i,s:I,s:I,s:s}]}", "names", name, "action",
-                                "SCMP_ACT_ALLOW", "args", "index", index, "value",
-                                (json_int_t)LEARN_ARGS_MASK, "valueTwo", (json_int_t)values[j],
-                                "op", "SCMP_CMP_MASKED_EQ");
+                        json_t *rule = json_pack("{s:[s],s:s,s:[{s:i,s:I,s:I,s:s}]}", "names", name,
+                                                 "action", "SCMP_ACT_ALLOW", "args", "index", index,
+                                                 "value", (json_int_t)LEARN_ARGS_MASK, "valueTwo",
+                                                 (json_int_t)values[j], "op", "SCMP_CMP_MASKED_EQ");
 
                         if (!rule || json_array_append_new(rules, rule) < 0)
                                 return -ENOMEM;

@@ -72,9 +72,10 @@ static void rule_values(json_t *rules, const char *name, char *buf, size_t size)
                 assert_string_equal(json_string_value(json_object_get(a, "op")),
                                     "SCMP_CMP_MASKED_EQ");
                 assert_int_equal(json_integer_value(json_object_get(a, "value")), 0xffffffffLL);
-                n += (size_t)snprintf(buf + n, size - n, "%s%d:%lld", n ? "," : "",
-                                      (int)json_integer_value(json_object_get(a, "index")),
-                                      (long long)json_integer_value(json_object_get(a, "valueTwo")));
+                n += (size_t)snprintf(
+                        buf + n, size - n, "%s%d:%lld", n ? "," : "",
+                        (int)json_integer_value(json_object_get(a, "index")),
+                        (long long)json_integer_value(json_object_get(a, "valueTwo")));
         }
 }
 
@@ -129,9 +130,9 @@ static void test_fold_and_narrow(void **state)
         rule_values(rules, "socket", buf, sizeof(buf));
         assert_string_equal(buf, "0:1,0:2,0:10");
         assert_false(has_name(names, "socket"));
-        for (const char *const *n = (const char *const[]){ "ioctl", "prctl", "getpid",
-                                                           "personality", "unshare", "clone",
-                                                           "socketpair", "fcntl", NULL };
+        for (const char *const *n =
+                     (const char *const[]){ "ioctl", "prctl", "getpid", "personality", "unshare",
+                                            "clone", "socketpair", "fcntl", NULL };
              *n; n++)
                 assert_true(has_name(names, *n));
         assert_int_equal(json_array_size(rules), 3);
@@ -175,9 +176,8 @@ static void test_rules_decide(void **state)
                 uint64_t arg0;
                 bool allowed;
         } cases[] = {
-                { 1, true },  { 2, true },           { 0xffffffff00000001ULL, true },
-                { 3, false }, { 16, false },         { 0, false },
-                { 0x100000010ULL, false },
+                { 1, true },   { 2, true },  { 0xffffffff00000001ULL, true }, { 3, false },
+                { 16, false }, { 0, false }, { 0x100000010ULL, false },
         };
 
         (void)state;
