@@ -13,8 +13,9 @@
  * example Docker's default) and appends one rule with only the syscalls that the base does not
  * already allow unconditionally. A syscall whose every recorded call was refused (errno or kill)
  * is left out unless --allow-refused; a container that was not recorded with a template gives a
- * warning, since then only part of its syscalls was seen. The result is parsed and compiled with
- * libscmpd before it is written.
+ * warning, since then only part of its syscalls was seen. With --learn-args, syscalls whose
+ * flag-like argument was recorded completely are allowed with the recorded values only (learn.c).
+ * The result is parsed and compiled with libscmpd before it is written.
  *
  * The runtime's needs are what the runtime itself calls after its filter is loaded and that a
  * recording may miss: calls it refuses to notify (runc: write), and for runc the Go runtime's

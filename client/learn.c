@@ -70,18 +70,17 @@ void learn_args_add(json_t *acc, const char *name, const char *arch, json_t *rec
         json_t *index = json_object_get(arg, "index");
         int want = learn_arg_index(name, arch);
 
+        /* A syscall the table does not name on any arch is never narrowed: no entry. */
+        if (learn_arg_index(name, "") < 0)
+                return;
         if (!entry) {
                 entry = json_pack("{s:i,s:{}}", "index", want, "values");
                 if (!entry || json_object_set_new(acc, name, entry) < 0)
                         return;
         }
         if (want < 0) {
-                /* A syscall the table does not name is never narrowed; one it names on some
-                 * arches only (clone) stays whole, since an OCI rule covers every arch. */
-                if (learn_arg_index(name, "x86_64") >= 0)
-                        set_wide(entry, "its argument differs on one of the arches");
-                else
-                        set_wide(entry, "no learned argument");
+                /* Named on some arches only (clone): an OCI rule covers every arch. */
+                set_wide(entry, "its argument differs on one of the arches");
                 return;
         }
         if (json_integer_value(json_object_get(entry, "index")) < 0)
@@ -127,7 +126,7 @@ int learn_args_rules(json_t *acc, json_t *names, json_t *keep_whole, json_t *rul
                 size_t n = 0;
                 const char *k;
 
-                if (!entry || (wide && strcmp(wide, "no learned argument") == 0)) {
+                if (!entry) {
                         i++;
                         continue;
                 }

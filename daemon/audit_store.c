@@ -44,11 +44,10 @@ struct audit_syscall {
         int8_t arg_index;     /* the learned argument (learn_args.h), -1: none */
         bool values_overflow; /* the values below are not every value seen */
         uint8_t n_values;
-        struct {
-                uint32_t value;
-                bool ok; /* a call with this value went on */
-        } values[LEARN_ARGS_MAX_VALUES];
+        uint16_t ok;                            /* bit i: a call with values[i] went on */
+        uint32_t values[LEARN_ARGS_MAX_VALUES]; /* the low 32 bits, as the kernel reads them */
 };
+_Static_assert(LEARN_ARGS_MAX_VALUES <= 16, "the ok mask has 16 bits");
 
 static int arg_index_of(uint32_t arch, int nr, const char *name)
 {
@@ -65,16 +64,18 @@ static int arg_index_of(uint32_t arch, int nr, const char *name)
 static void note_value(struct audit_syscall *e, uint32_t value, bool ok)
 {
         for (size_t i = 0; i < e->n_values; i++)
-                if (e->values[i].value == value) {
-                        e->values[i].ok = e->values[i].ok || ok;
+                if (e->values[i] == value) {
+                        if (ok)
+                                e->ok |= (uint16_t)(1U << i);
                         return;
                 }
         if (e->n_values == LEARN_ARGS_MAX_VALUES) {
                 e->values_overflow = true;
                 return;
         }
-        e->values[e->n_values].value = value;
-        e->values[e->n_values].ok = ok;
+        e->values[e->n_values] = value;
+        if (ok)
+                e->ok |= (uint16_t)(1U << e->n_values);
         e->n_values++;
 }
 
@@ -242,8 +243,8 @@ static json_t *arg_json(const struct audit_syscall *e)
                 return NULL;
         }
         for (size_t i = 0; i < e->n_values; i++)
-                json_array_append_new(e->values[i].ok ? ok : no,
-                                      json_integer((json_int_t)e->values[i].value));
+                json_array_append_new(e->ok & (1U << i) ? ok : no,
+                                      json_integer((json_int_t)e->values[i]));
         return json_pack("{s:i,s:o,s:o,s:b}", "index", e->arg_index, "values", ok, "refused", no,
                          "overflow", e->values_overflow);
 }

@@ -40,7 +40,8 @@ static const struct learn_arg learn_args_table[] = {
 };
 
 /* The argument index learned for `syscall` on the arch named `arch` (libseccomp's spelling),
- * or -1 when none is. */
+ * or -1 when none is. An arch name no entry excludes, such as "", asks whether the table names
+ * the syscall at all. */
 static inline int learn_arg_index(const char *syscall, const char *arch)
 {
         if (!syscall || !arch)
