@@ -49,6 +49,7 @@ struct runtime_facts {
         const char *name;
         const char *const *refuses_notify; /* never notified: the template leaves them out */
         const char *const *needs;          /* always allowed by a learned profile */
+        const char *const *whole; /* never narrowed by --learn-args, whatever was recorded */
 };
 
 /* runc 1.1 rejects a profile with SCMP_ACT_NOTIFY on write: its init writes to the sync pipe
@@ -63,6 +64,9 @@ static const char *const runc_needs[] = {
         "fcntl",          "epoll_pwait",  "epoll_ctl",   "exit",   "exit_group", "newfstatat",
         "fstat",          "getppid",      NULL,
 };
+/* ... and one of those threads may start another (clone with the thread flags, which the
+ * workload itself may never use): --learn-args leaves clone whole under runc. */
+static const char *const runc_whole[] = { "clone", NULL };
 static const char *const none[] = { NULL };
 /* crun (C) and scmpctl run load the filter just before execve. */
 static const char *const exec_needs[] = { "execve", "close", "exit", "exit_group", NULL };
@@ -73,9 +77,9 @@ static const char *const scmpctl_needs[] = {
 };
 
 static const struct runtime_facts runtimes[] = {
-        { "runc", runc_refuses, runc_needs },
-        { "crun", none, exec_needs },
-        { "scmpctl", runc_refuses, scmpctl_needs },
+        { "runc", runc_refuses, runc_needs, runc_whole },
+        { "crun", none, exec_needs, none },
+        { "scmpctl", runc_refuses, scmpctl_needs, none },
 };
 
 static const struct runtime_facts *runtime_by_name(const char *name)
@@ -454,7 +458,7 @@ static int cmd_audit_profile(int argc, char **argv)
         int timeout_ms = -1;
         size_t n_globs = 0, matched = 0, i;
         json_t *reply = NULL, *res, *ct, *prof = NULL, *base_set = NULL, *extra, *v;
-        json_t *needs = NULL, *arg_rules = NULL;
+        json_t *whole = NULL, *arg_rules = NULL; /* syscalls never narrowed; argument rules */
         _cleanup_free_ char *out = NULL;
         const char *k;
         int c, r, ret = EXIT_FAILURE;
@@ -515,9 +519,9 @@ static int cmd_audit_profile(int argc, char **argv)
         l.arches = json_object();
         l.args = learn_args ? learn_args_new() : NULL;
         base_set = json_object();
-        needs = json_object();
+        whole = json_object();
         arg_rules = json_array();
-        if (!arg_rules || !l.allowed || !l.refused || !l.arches || !base_set || !needs ||
+        if (!arg_rules || !l.allowed || !l.refused || !l.arches || !base_set || !whole ||
             (learn_args && !l.args))
                 goto out;
         json_array_foreach (json_object_get(res, "containers"), i, ct) {
@@ -550,11 +554,14 @@ static int cmd_audit_profile(int argc, char **argv)
                         "scmpctl: warning: %s is left out: all %lld of its calls were refused "
                         "(--allow-refused keeps it)\n",
                         k, (long long)json_integer_value(v));
-        if (l.rt)
+        if (l.rt) {
                 for (const char *const *n = l.rt->needs; *n; n++) {
                         json_object_set_new(l.allowed, *n, json_true());
-                        json_object_set_new(needs, *n, json_true());
+                        json_object_set_new(whole, *n, json_true());
                 }
+                for (const char *const *n = l.rt->whole; *n; n++)
+                        json_object_set_new(whole, *n, json_true());
+        }
 
         if (base_path) {
                 json_error_t jerr;
@@ -570,7 +577,7 @@ static int cmd_audit_profile(int argc, char **argv)
                         goto out;
                 fprintf(stderr, "scmpctl: %zu syscalls observed beyond %s\n",
                         json_array_size(extra), base_path);
-                if (l.args && learn_args_rules(l.args, extra, needs, arg_rules, stderr) < 0) {
+                if (l.args && learn_args_rules(l.args, extra, whole, arg_rules, stderr) < 0) {
                         json_decref(extra);
                         goto out;
                 }
@@ -599,7 +606,7 @@ static int cmd_audit_profile(int argc, char **argv)
                 json_t *rules = json_array();
 
                 if (names && rules && l.args &&
-                    learn_args_rules(l.args, names, needs, arg_rules, stderr) < 0)
+                    learn_args_rules(l.args, names, whole, arg_rules, stderr) < 0)
                         names = (json_decref(names), NULL);
                 if (names && rules && json_array_size(names))
                         json_array_append_new(rules, json_pack("{s:O,s:s}", "names", names,
@@ -631,7 +638,7 @@ out:
         json_decref(l.arches);
         json_decref(l.args);
         json_decref(base_set);
-        json_decref(needs);
+        json_decref(whole);
         json_decref(arg_rules);
         return ret;
 }

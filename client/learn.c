@@ -131,7 +131,7 @@ int learn_args_rules(json_t *acc, json_t *names, json_t *keep_whole, json_t *rul
                         continue;
                 }
                 if (!wide && json_object_get(keep_whole, name))
-                        wide = "the runtime needs it whatever the argument";
+                        wide = "the runtime may call it with other values, unseen";
                 if (!wide && json_object_size(set) == 0)
                         wide = "no value of a call that went on";
                 if (wide) {

@@ -20,8 +20,8 @@ void learn_args_add(json_t *acc, const char *name, const char *arch, json_t *rec
 
 /* Narrow what can be narrowed. For each name in `names` (a JSON array of strings, the syscalls an
  * unconditional ALLOW rule would list) that `acc` holds a complete set of values for and that is
- * not a key of `keep_whole` (the runtime's needs), the name is removed from `names` and one ALLOW
- * rule per value, comparing the argument's low 32 bits (SCMP_CMP_MASKED_EQ, 0xffffffff), is
- * appended to `rules`. A line per syscall that was or was not narrowed, and why, goes to `log`
- * (NULL: none). Returns the number of syscalls narrowed or -ENOMEM. */
+ * not a key of `keep_whole` (what the runtime may call unseen), the name is removed from `names`
+ * and one ALLOW rule per value, comparing the argument's low 32 bits (SCMP_CMP_MASKED_EQ,
+ * 0xffffffff), is appended to `rules`. A line per syscall that was or was not narrowed, and why,
+ * goes to `log` (NULL: none). Returns the number of syscalls narrowed or -ENOMEM. */
 int learn_args_rules(json_t *acc, json_t *names, json_t *keep_whole, json_t *rules, FILE *log);
