@@ -210,6 +210,11 @@ for r in socket:
 assert 2 in values and not values & {10, 16}, values  # AF_INET; not AF_INET6, AF_NETLINK
 EOP3
                 bad "$rt: --learn-args: socket is not narrowed to what nc used: $(cat "$W/$rt-args.err")"
+        if [ "$rt" = runc ]; then
+                grep -q "clone allowed whole" "$W/$rt-args.err" &&
+                        ok "runc: --learn-args leaves clone whole (runc init's Go threads)" ||
+                        bad "runc: --learn-args narrowed clone"
+        fi
         "$SCMPCTL_BIN" compile "$W/$rt-args.json" -o "$W/$rt-args.bpf" &&
                 ok "$rt: the --learn-args profile compiles" || bad "$rt: scmpctl compile --learn-args failed"
         if [ -n "$DIFF" ] && [ -x "$DIFF" ]; then
