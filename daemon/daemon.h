@@ -306,7 +306,7 @@ void dispatch_done(struct daemon *d);
 void dispatch_notification(struct session *s, struct notif *n);
 struct notif *notif_new(struct session *s, const struct seccomp_notif *req);
 void notif_free(struct notif *n);
-/* handler_host.complete: a DEFERRED notification's verdict, from any thread. */
+/* host->complete (handlers/host.c): a DEFERRED notification's verdict, from any thread. */
 void dispatch_complete_deferred(struct scmpd_deferred *d, const struct scmpd_verdict *v);
 
 /* policy.c: load the policy file again; 0 when it replaced the policy in force, else a negative

@@ -279,34 +279,6 @@ static char *dup_glob(struct parse *p, json_t *v, const char *where, const char 
         return s;
 }
 
-/* While a handler's start() runs (on the loop thread, when a policy is loaded), what it logs at
- * LOG_ERR is its reason for refusing the configuration: keep it for the one error line that
- * names the place in the file, instead of a second, placeless log line. Otherwise, and for the
- * instance's whole life, the host is scmpd's usual one. */
-static bool capturing;
-static char start_error[256];
-
-static void start_log(int level, const char *handler_name, const char *message)
-{
-        if (capturing && level <= LOG_ERR) {
-                if (!start_error[0])
-                        snprintf(start_error, sizeof(start_error), "%s", message);
-                return;
-        }
-        handler_host.log(level, handler_name, message);
-}
-
-static void start_complete(struct scmpd_deferred *d, const struct scmpd_verdict *verdict)
-{
-        handler_host.complete(d, verdict);
-}
-
-static const struct scmpd_handler_host start_host = {
-        .abi_version = SCMPD_HANDLER_ABI_VERSION,
-        .complete = start_complete,
-        .log = start_log,
-};
-
 static int add_instance(struct parse *p, struct handler_instance *h)
 {
         struct handler_instance **n;
@@ -362,6 +334,7 @@ static int make_instance(struct parse *p, const char *name, json_t *conf, const 
         if (!h)
                 return fail(p, "out of memory");
         h->ops = ops;
+        handler_host_init(h, ops->abi_version);
         h->name = strdup(name);
         h->wants_strings = !builtin_handler(name) || strcmp(name, "audit") == 0 ||
                            strcmp(name, "mount") == 0 || strcmp(name, "mknod") == 0; /* emulate */
@@ -371,13 +344,14 @@ static int make_instance(struct parse *p, const char *name, json_t *conf, const 
                 return fail(p, "out of memory");
         }
         if (ops->start) {
-                start_error[0] = '\0';
-                capturing = true;
-                r = ops->start(&start_host, text, &h->state);
-                capturing = false;
+                /* What the handler logs at LOG_ERR meanwhile is its reason (handlers/host.c):
+                 * one error line that names the place in the file, not a second, placeless one. */
+                h->starting = true;
+                r = ops->start(&h->host, text, &h->state);
+                h->starting = false;
                 if (r < 0)
                         return fail(p, "%s: handler \"%s\" refused its configuration: %s", where,
-                                    name, start_error[0] ? start_error : strerror(-r));
+                                    name, h->start_error ? h->start_error : strerror(-r));
         }
         h->started = true;
         *ret = h;
@@ -946,6 +920,7 @@ static void config_free(struct config *c)
 
                 if (h->started && h->ops->stop)
                         h->ops->stop(h->state);
+                free(h->start_error);
                 free(h->name);
                 free(h);
         }

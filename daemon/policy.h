@@ -13,10 +13,14 @@
 #include "target.h"
 
 struct handler_instance {
+        /* What its handler is given (handlers/host.c); it knows its instance by its place. */
+        struct scmpd_handler_host host;
         const struct scmpd_handler_ops *ops;
         void *state;
         char *name;
         bool started;
+        bool starting;       /* start() runs: its LOG_ERR message goes to start_error */
+        char *start_error;   /* why start() refused, as the handler said it (host.c) */
         bool wants_strings;  /* give it string copies (auditing, plugins) */
         unsigned timeout_ms; /* chain entry's "timeout_ms"; 0: limits.handler_timeout_ms */
         bool has_fallback;   /* chain entry's "fallback" verdict, else the default's */
@@ -163,7 +167,8 @@ struct scmpd_verdict config_default_verdict(const struct config *c, const struct
 
 /* handlers/: the built-in handlers and the host interface. */
 const struct scmpd_handler_ops *builtin_handler(const char *name);
-extern const struct scmpd_handler_host handler_host;
+/* Fill h->host for a handler built for handler ABI `abi_version` (1..SCMPD_HANDLER_ABI_VERSION). */
+void handler_host_init(struct handler_instance *h, uint32_t abi_version);
 /* handlers/plugin.c: open a handler object and check its ABI. */
 int plugin_open(const char *path, void **ret_handle, const struct scmpd_handler_ops **ret_ops,
                 char **ret_error);

@@ -51,6 +51,7 @@ struct scmpd_verdict mknod_policy_refusal(const struct mknod_policy *p);
 struct json_t;
 int emulate_parse_refusal(struct json_t *v, struct scmpd_verdict def, struct scmpd_verdict *ret);
 
-/* Log through the host's logger as handler `name`, if the host offers one. */
-void emulate_log(const struct scmpd_handler_host *host, const char *name, int level,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Log through the host's logger (as the instance the host belongs to); nothing when host is
+ * NULL (the policies tested on their own). */
+void emulate_log(const struct scmpd_handler_host *host, int level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));

@@ -177,7 +177,7 @@ enum emulate_decision mknod_policy_check(const struct mknod_policy *p, bool at,
 
 /* ---- the handler ---- */
 
-#define say(p, level, ...) emulate_log((p)->host, "mknod", level, __VA_ARGS__)
+#define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
 static int mknod_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
 {
@@ -187,8 +187,8 @@ static int mknod_start(const struct scmpd_handler_host *host, const char *conf, 
 
         r = mknod_policy_parse(conf, &p, &why);
         if (r < 0) {
-                if (host && host->log && why)
-                        host->log(LOG_ERR, "mknod", why);
+                if (host && why)
+                        host->log_fields(host, LOG_ERR, why, NULL, 0);
                 return r;
         }
         p->host = host;

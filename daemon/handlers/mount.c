@@ -550,21 +550,20 @@ enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umou
 
 /* ---- the handler ---- */
 
-void emulate_log(const struct scmpd_handler_host *host, const char *name, int level,
-                 const char *fmt, ...)
+void emulate_log(const struct scmpd_handler_host *host, int level, const char *fmt, ...)
 {
         char msg[512];
         va_list ap;
 
-        if (!host || !host->log)
+        if (!host || !host->log_enabled(host, level))
                 return;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        host->log(level, name, msg);
+        host->log_fields(host, level, msg, NULL, 0);
 }
 
-#define say(p, level, ...) emulate_log((p)->host, "mount", level, __VA_ARGS__)
+#define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
 static int mount_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
 {
@@ -574,8 +573,8 @@ static int mount_start(const struct scmpd_handler_host *host, const char *conf, 
 
         r = mount_policy_parse(conf, &p, &why);
         if (r < 0) {
-                if (host && host->log && why)
-                        host->log(LOG_ERR, "mount", why);
+                if (host && why)
+                        host->log_fields(host, LOG_ERR, why, NULL, 0);
                 return r;
         }
         p->host = host;

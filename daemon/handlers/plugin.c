@@ -1,8 +1,9 @@
 /*
  * External handlers: shared objects opened with dlopen() from absolute paths the configuration
  * names. The object must export scmpd_handler_entry(), which returns its description; the ABI
- * version in it must equal ours exactly, or the object is refused with an error that says both
- * versions. A refused object is closed at once. RTLD_LOCAL keeps plugins from seeing each other.
+ * version in it must be one we speak (1 up to ours: versions only add to the host), or the
+ * object is refused with an error that says both versions. A refused object is closed at once.
+ * RTLD_LOCAL keeps plugins from seeing each other.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -11,17 +12,6 @@
 #include <string.h>
 
 #include "../policy.h"
-
-static void host_log(int level, const char *handler_name, const char *message)
-{
-        log_msg(level, "handler %s: %s", handler_name ? handler_name : "?", message ? message : "");
-}
-
-const struct scmpd_handler_host handler_host = {
-        .abi_version = SCMPD_HANDLER_ABI_VERSION,
-        .complete = dispatch_complete_deferred,
-        .log = host_log,
-};
 
 int plugin_open(const char *path, void **ret_handle, const struct scmpd_handler_ops **ret_ops,
                 char **ret_error)
@@ -56,10 +46,10 @@ int plugin_open(const char *path, void **ret_handle, const struct scmpd_handler_
                 dlclose(dl);
                 return -ENOEXEC;
         }
-        if (ops->abi_version != SCMPD_HANDLER_ABI_VERSION) {
+        if (ops->abi_version < 1 || ops->abi_version > SCMPD_HANDLER_ABI_VERSION) {
                 if (asprintf(ret_error,
-                             "%s was built for handler ABI version %u, this scmpd speaks version "
-                             "%u; rebuild it against this scmpd's <scmpd/handler.h>",
+                             "%s was built for handler ABI version %u, this scmpd speaks versions "
+                             "1 to %u; rebuild it against this scmpd's <scmpd/handler.h>",
                              path, ops->abi_version, SCMPD_HANDLER_ABI_VERSION) < 0)
                         *ret_error = NULL;
                 dlclose(dl);
