@@ -47,13 +47,12 @@ static void log_some(struct handler_instance *h)
 {
         char long_value[600];
         const struct scmpd_log_field f[] = {
-                { "SYSCALL", "mkdir" },
-                { "_PID", "1" },         /* not a key: dropped */
-                { "lower", "x" },        /* not a key: dropped */
-                { "PRIORITY", "0" },     /* becomes SCMPD_PRIORITY, not journald's */
-                { "PATH", "a\nb\tc" },   /* control characters become '?' */
-                { "LONG", long_value },  /* at most 256 bytes of it */
-                { "NULLVALUE", NULL },   /* an empty value */
+                { "SYSCALL", "mkdir" }, { "_PID", "1" }, /* not a key: dropped */
+                { "lower", "x" },                        /* not a key: dropped */
+                { "PRIORITY", "0" },    /* becomes SCMPD_PRIORITY, not journald's */
+                { "PATH", "a\nb\tc" },  /* control characters become '?' */
+                { "LONG", long_value }, /* at most 256 bytes of it */
+                { "NULLVALUE", NULL },  /* an empty value */
         };
 
         memset(long_value, 'v', sizeof(long_value) - 1);
@@ -76,11 +75,12 @@ static void test_fields(void **state)
         assert_null(strstr(out, "lower"));
         assert_non_null(strstr(out, " SCMPD_PRIORITY=0 "));
         assert_non_null(strstr(out, " SCMPD_PATH=a?b?c "));
-        snprintf(want_long, sizeof(want_long), " SCMPD_LONG=%.*s ", 256,
-                 "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"
-                 "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"
-                 "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"
-                 "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv");
+        snprintf(
+                want_long, sizeof(want_long), " SCMPD_LONG=%.*s ", 256,
+                "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"
+                "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"
+                "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv"
+                "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv");
         assert_non_null(strstr(out, want_long));
         assert_non_null(strstr(out, " SCMPD_NULLVALUE=\n"));
 }
@@ -158,8 +158,8 @@ static void test_config_reason(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fields),      cmocka_unit_test(test_level),
-                cmocka_unit_test(test_start_error), cmocka_unit_test(test_old_abi),
+                cmocka_unit_test(test_fields),        cmocka_unit_test(test_level),
+                cmocka_unit_test(test_start_error),   cmocka_unit_test(test_old_abi),
                 cmocka_unit_test(test_config_reason),
         };
 
