@@ -541,7 +541,7 @@ static void handle_request(struct client *c, const char *line, size_t len)
 {
         struct control *ctl = c->ctl;
         struct control_request req;
-        const char *reason = NULL;
+        _cleanup_free_ char *reason = NULL;
         struct config *before;
         char *why_not = NULL; /* a refused reload's reason */
         int r;

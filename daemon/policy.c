@@ -245,23 +245,28 @@ static size_t bracket_end(const char *g, size_t i, const char **ret_why)
         return j + 1;
 }
 
-const char *glob_error(const char *g)
+int glob_check(const char *g, char **ret_error)
 {
         const char *why = NULL;
 
-        for (size_t i = 0; g && g[i];) {
+        for (size_t i = 0; !why && g && g[i];) {
                 if (g[i] == '\\') {
                         if (!g[i + 1])
-                                return "a lone \"\\\\\" at the end";
-                        i += 2;
+                                why = "a lone \"\\\\\" at the end";
+                        else
+                                i += 2;
                 } else if (g[i] == '[') {
                         i = bracket_end(g, i, &why);
-                        if (!i)
-                                return why;
+                        if (!i && !why)
+                                why = "a malformed bracket expression";
                 } else
                         i++;
         }
-        return NULL;
+        if (!why)
+                return 0;
+        if (ret_error)
+                *ret_error = strdup(why);
+        return -EINVAL;
 }
 
 /* A string that is a glob: as dup_string(), and a valid fnmatch(3) pattern (one that is not
@@ -269,10 +274,11 @@ const char *glob_error(const char *g)
 static char *dup_glob(struct parse *p, json_t *v, const char *where, const char *member)
 {
         char *s = dup_string(p, v, where, member);
-        const char *why = s ? glob_error(s) : NULL;
+        _cleanup_free_ char *why = NULL;
 
-        if (why) {
-                fail(p, "%s.%s: \"%.128s\" is not a valid glob: %s", where, member, s, why);
+        if (s && glob_check(s, &why) < 0) {
+                fail(p, "%s.%s: \"%.128s\" is not a valid glob: %s", where, member, s,
+                     why ? why : "out of memory");
                 free(s);
                 return NULL;
         }
@@ -1188,7 +1194,7 @@ struct scmpd_verdict config_default_verdict(const struct config *c, const struct
 }
 
 /* SIGHUP and the control socket: the whole file again, swapped in only when valid. */
-int daemon_reload(struct daemon *d, char **ret_reason)
+int daemon_reload(struct daemon *d, char **ret_error)
 {
         struct config *c = NULL;
         char *err = NULL;
@@ -1203,8 +1209,8 @@ int daemon_reload(struct daemon *d, char **ret_reason)
         if (r < 0) {
                 log_error("reload refused, the previous policy stays in force: %s",
                           err ? err : strerror(-r));
-                if (ret_reason)
-                        *ret_reason = err ? err : strdup(strerror(-r));
+                if (ret_error)
+                        *ret_error = err ? err : strdup(strerror(-r));
                 else
                         free(err);
                 return r;

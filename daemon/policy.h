@@ -134,10 +134,10 @@ int config_load_flags(const char *path, bool required, unsigned flags, struct co
 int config_load_string_flags(const char *text, const char *source, unsigned flags,
                              struct config **ret_config, char **ret_error);
 
-/* NULL when `glob` is a valid fnmatch(3) pattern (without FNM_NOESCAPE), else what is wrong
- * with it (a static string): a lone trailing backslash, a "[" without its "]", an unknown
- * character class, a reversed range. */
-const char *glob_error(const char *glob);
+/* 0 when `glob` is a valid fnmatch(3) pattern (without FNM_NOESCAPE), else -EINVAL and what is
+ * wrong with it in *ret_error (malloc()ed, when not NULL): a lone trailing backslash, a "["
+ * without its "]", an unknown character class, a reversed range. */
+int glob_check(const char *glob, char **ret_error);
 
 struct config *config_ref(struct config *c);
 struct config *config_unref(struct config *c);

@@ -21,8 +21,9 @@ enum emulate_decision {
         EMULATE_ALLOW = 1,  /* emulate it as described by the filled helper_request */
 };
 
-/* Parse a configuration. -EINVAL with a static explanation in *ret_why when it is invalid. */
-int mount_policy_parse(const char *json, struct mount_policy **ret, const char **ret_why);
+/* Parse a configuration. -EINVAL when it is invalid, with the explanation in *ret_error
+ * (malloc()ed, when ret_error is not NULL). */
+int mount_policy_parse(const char *json, struct mount_policy **ret, char **ret_error);
 struct mount_policy *mount_policy_free(struct mount_policy *p);
 /* Decide mount(2) (umount == false) or umount2(2) from the registers and string copies. */
 enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umount,
@@ -39,7 +40,7 @@ enum emulate_decision mount_policy_explain(const struct mount_policy *p, bool um
 struct scmpd_verdict mount_policy_refusal(const struct mount_policy *p);
 bool mount_policy_requires_cap(const struct mount_policy *p);
 
-int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char **ret_why);
+int mknod_policy_parse(const char *json, struct mknod_policy **ret, char **ret_error);
 struct mknod_policy *mknod_policy_free(struct mknod_policy *p);
 /* Decide mknod(2) (at == false) or mknodat(2). */
 enum emulate_decision mknod_policy_check(const struct mknod_policy *p, bool at,
