@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/control_proto.h"
-#include "../../daemon/stats.h"
+#include "control_proto.h"
+#include "stats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
