@@ -358,6 +358,10 @@ static int make_instance(struct parse *p, const char *name, json_t *conf, const 
                 if (r < 0)
                         return fail(p, "%s: handler \"%s\" refused its configuration: %s", where,
                                     name, h->start_error ? h->start_error : strerror(-r));
+                if (h->start_error) /* an error it reported and then accepted: say it */
+                        log_error("%s: handler %s: %s", where, name, h->start_error);
+                free(h->start_error);
+                h->start_error = NULL;
         }
         h->started = true;
         *ret = h;
