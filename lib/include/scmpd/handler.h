@@ -84,10 +84,10 @@ struct scmpd_notification {
 struct scmpd_deferred;
 
 /* One structured field of a log message (version 2). `key` is 1..32 characters of A-Z, 0-9
- * and '_', starting with a letter; scmpd logs it as SCMPD_<key> (journald field, or KEY=value
- * after the message on standard error), so a handler cannot write journald's or scmpd's own
- * fields. Fields with another key are dropped. `value` is any string: scmpd replaces control
- * characters with '?' and keeps at most 256 bytes of it. */
+ * and '_', starting with a letter; scmpd logs it as SCMPD_<key> (a journald field, or
+ * SCMPD_<key>=value after the message on standard error), so a handler cannot write journald's or
+ * scmpd's own fields. Fields with another key are dropped. `value` is any string: scmpd replaces
+ * control characters with '?' and keeps at most 256 bytes of it. */
 struct scmpd_log_field {
         const char *key;
         const char *value;
@@ -107,9 +107,10 @@ struct scmpd_handler_host {
          * Callable from any thread. */
         bool (*log_enabled)(const struct scmpd_handler_host *host, int level);
         /* Log `message` at `level` as this instance ("handler NAME: message"), with up to 8
-         * structured fields (struct scmpd_log_field). Callable from any thread. A message at
-         * LOG_ERR (or more severe) logged while start() runs is not logged: it becomes the
-         * reason scmpd gives for refusing the configuration, when start() fails. */
+         * structured fields (struct scmpd_log_field). Callable from any thread. The first
+         * message at LOG_ERR (or more severe) logged while start() runs is held: when start()
+         * fails it is the reason scmpd gives for refusing the configuration (one error line
+         * that names the place in the policy file), otherwise it is logged then. */
         void (*log_fields)(const struct scmpd_handler_host *host, int level, const char *message,
                            const struct scmpd_log_field *fields, size_t n_fields);
 };
