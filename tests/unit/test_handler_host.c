@@ -25,7 +25,7 @@
 /* Run `fn` with standard error in a file; return what it wrote (malloc()ed). */
 static char *captured(void (*fn)(struct handler_instance *), struct handler_instance *h)
 {
-        char path[] = "/tmp/s17-host-XXXXXX", *buf;
+        char path[] = "/tmp/scmpd-test-host-XXXXXX", *buf;
         int fd = mkstemp(path), saved = dup(STDERR_FILENO);
         off_t len;
 
