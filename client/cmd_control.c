@@ -550,6 +550,10 @@ int cmd_status(int argc, char **argv)
 
         if (parse_opts(argc, argv, "", &o, &oi) < 0 || oi != argc)
                 return usage("status [--control PATH] [--json]");
+        /* The library's own facts come first: they hold whether scmpd runs or not. */
+        if (!o.json)
+                printf("scmpctl %s, syscall tables of Linux %s\n", SCMPD_VERSION,
+                       scmpd_syscall_tables_linux());
         r = call(&o, json_pack("{s:s}", "command", "status"), &reply, &res);
         if (r)
                 return r;
@@ -563,7 +567,9 @@ int cmd_status(int argc, char **argv)
         lim = json_object_get(cfg, "limits");
         f = json_object_get(res, "features");
         fmt_duration(num_of(res, "uptime_seconds"), up, sizeof(up));
-        printf("scmpd %s, pid %lld, up %s\n", str_or(res, "version", "?"), int_of(res, "pid"), up);
+        printf("scmpd %s, syscall tables of Linux %s, pid %lld, up %s\n",
+               str_or(res, "version", "?"), str_or(res, "syscall_tables_linux", "?"),
+               int_of(res, "pid"), up);
         printf("Sockets:   handoff %s, control %s\n",
                str_or(json_object_get(res, "paths"), "handoff", "-"),
                str_or(json_object_get(res, "paths"), "control", "-"));

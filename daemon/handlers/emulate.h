@@ -21,8 +21,9 @@ enum emulate_decision {
         EMULATE_ALLOW = 1,  /* emulate it as described by the filled helper_request */
 };
 
-/* Parse a configuration. -EINVAL with a static explanation in *ret_why when it is invalid. */
-int mount_policy_parse(const char *json, struct mount_policy **ret, const char **ret_why);
+/* Parse a configuration. -EINVAL when it is invalid, with the explanation in *ret_error
+ * (malloc()ed, when ret_error is not NULL). */
+int mount_policy_parse(const char *json, struct mount_policy **ret, char **ret_error);
 struct mount_policy *mount_policy_free(struct mount_policy *p);
 /* Decide mount(2) (umount == false) or umount2(2) from the registers and string copies. */
 enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umount,
@@ -39,7 +40,7 @@ enum emulate_decision mount_policy_explain(const struct mount_policy *p, bool um
 struct scmpd_verdict mount_policy_refusal(const struct mount_policy *p);
 bool mount_policy_requires_cap(const struct mount_policy *p);
 
-int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char **ret_why);
+int mknod_policy_parse(const char *json, struct mknod_policy **ret, char **ret_error);
 struct mknod_policy *mknod_policy_free(struct mknod_policy *p);
 /* Decide mknod(2) (at == false) or mknodat(2). */
 enum emulate_decision mknod_policy_check(const struct mknod_policy *p, bool at,
@@ -51,14 +52,15 @@ struct scmpd_verdict mknod_policy_refusal(const struct mknod_policy *p);
 struct json_t;
 int emulate_parse_refusal(struct json_t *v, struct scmpd_verdict def, struct scmpd_verdict *ret);
 
-/* Log through the host's logger as handler `name`, if the host offers one. */
-void emulate_log(const struct scmpd_handler_host *host, const char *name, int level,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Log through the host's logger (as the instance the host belongs to); nothing when host is
+ * NULL (the policies tested on their own). */
+void emulate_log(const struct scmpd_handler_host *host, int level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 
 /* ---- sysinfo (sysinfo.c) ---- */
 
 struct sysinfo_policy;
-int sysinfo_policy_parse(const char *json, struct sysinfo_policy **ret, const char **ret_why);
+int sysinfo_policy_parse(const char *json, struct sysinfo_policy **ret, char **ret_error);
 struct sysinfo_policy *sysinfo_policy_free(struct sysinfo_policy *p);
 
 /* The container's view, in bytes and seconds, before it is laid out as struct sysinfo. */
@@ -82,7 +84,7 @@ bool sysinfo_cgroup_memory(const char *mnt, const char *path, bool v2, struct sy
 /* ---- sched_setscheduler, sched_setparam, sched_setattr (sched.c) ---- */
 
 struct sched_policy;
-int sched_policy_parse(const char *json, struct sched_policy **ret, const char **ret_why);
+int sched_policy_parse(const char *json, struct sched_policy **ret, char **ret_error);
 struct sched_policy *sched_policy_free(struct sched_policy *p);
 
 /* What a call asks for, from its registers and its one copy of sched_param / sched_attr. */

@@ -40,10 +40,20 @@ static int teardown(void **state)
         return 0;
 }
 
+/* The last call's reason: control_proto_parse() gives it malloc()ed, and only on failure. */
+static char *last_reason;
+
 static int parse(const char *s, struct control_request *req, const char **reason)
 {
-        *reason = NULL;
-        return control_proto_parse(s, strlen(s), req, reason);
+        int r;
+
+        free(last_reason);
+        last_reason = NULL;
+        r = control_proto_parse(s, strlen(s), req, &last_reason);
+        if (r == 0)
+                assert_null(last_reason);
+        *reason = last_reason;
+        return r;
 }
 
 static void test_proto_accepts(void **state)
