@@ -91,6 +91,11 @@ static const struct {
         { "move_mount", 10U },
         { "fsopen", 1U << 0 },
         { "setxattr", 3U },
+        { "lsetxattr", 3U },
+        { "fsetxattr", 1U << 1 },
+        { "removexattr", 3U },
+        { "lremovexattr", 3U },
+        { "fremovexattr", 1U << 1 },
         { "getxattr", 3U },
         { "init_module", 1U << 2 },
         { "finit_module", 1U << 1 },
@@ -378,9 +383,15 @@ int target_open(int listener_fd, uint64_t id, pid_t tid, struct target *ret)
         return 0;
 fail:
         target_close(&t);
-        /* A failure to open anything is "gone" when the notification says so. */
-        if (r != -ENOENT && scmpd_notify_id_valid(listener_fd, id) == -ENOENT)
+        /* A failure to open anything is "gone" when the notification says so, and only then:
+         * a handler answers -ENOENT as "nobody is listening", so a living caller must never
+         * see it for something missing under /proc/<tid> (pidfd_open() without PIDFD_THREAD, on
+         * a kernel older than 6.9, refuses a thread that is not its group's leader with
+         * ENOENT: that caller once got ENOENT from mknod, the bug Incus had). */
+        if (scmpd_notify_id_valid(listener_fd, id) == -ENOENT)
                 r = -ENOENT;
+        else if (r == -ENOENT)
+                r = -ESRCH;
         return r;
 }
 
@@ -401,6 +412,45 @@ int target_getfd(const struct target *t, int target_fd)
         if (scmpd_notify_id_valid(t->listener_fd, t->id) < 0)
                 return -ENOENT;
         return steal_fd(&fd);
+}
+
+int target_read_mem(const struct target *t, uint64_t addr, size_t len, void *buf)
+{
+        _cleanup_close_ int mem = -1;
+        size_t have = 0;
+
+        if (len == 0)
+                return 0;
+        if (len > TARGET_MEM_MAX)
+                return -E2BIG;
+        if (addr == 0 || addr + len < addr)
+                return -EFAULT;
+        /* proc_fd was validated in target_open(): "mem" beneath it is the trapped thread's
+         * memory, or nothing at all once that thread is gone (a stale /proc directory never
+         * leads to a new process with the same pid). */
+        mem = openat(t->proc_fd, "mem", O_RDONLY | O_CLOEXEC);
+        if (mem < 0) {
+                int r = negative_errno();
+
+                return scmpd_notify_id_valid(t->listener_fd, t->id) < 0 ? -ENOENT : r;
+        }
+        while (have < len) {
+                ssize_t n = pread(mem, (char *)buf + have, len - have, (off_t)(addr + have));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        /* Unmapped or unreadable memory: the kernel's own answer is EFAULT. */
+                        if (scmpd_notify_id_valid(t->listener_fd, t->id) < 0)
+                                return -ENOENT;
+                        return -EFAULT;
+                }
+                have += (size_t)n;
+        }
+        /* Step 4: separate the read from any use of the bytes. */
+        if (scmpd_notify_id_valid(t->listener_fd, t->id) < 0)
+                return -ENOENT;
+        return 0;
 }
 
 /* ---- facts for policy matching ---- */

@@ -76,6 +76,18 @@ void target_close(struct target *t);
  */
 int target_getfd(const struct target *t, int target_fd);
 
+#define TARGET_MEM_MAX 65536 /* XATTR_SIZE_MAX: the largest buffer a handler copies */
+
+/*
+ * Copy `len` bytes (at most TARGET_MEM_MAX) at `addr` in the target's memory into `buf`, once,
+ * through the /proc directory target_open() validated, and validate the notification after
+ * reading, so that the bytes are provably the trapped thread's at the time of its call. May
+ * block: worker threads only. 0 on success (nothing read when len is 0); -EFAULT when the range
+ * is not readable (the kernel's answer for a bad pointer); -ENOENT when the notification is
+ * gone; -E2BIG when len is over the bound.
+ */
+int target_read_mem(const struct target *t, uint64_t addr, size_t len, void *buf);
+
 /*
  * What the kernel says about a notification's target thread, for "match": {"target": ...}.
  * Read by target_read_facts() under the ID-validity discipline; the target cannot forge them.

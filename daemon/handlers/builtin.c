@@ -136,14 +136,15 @@ static const struct scmpd_handler_ops kill_ops = {
 };
 
 extern const struct scmpd_handler_ops audit_handler_ops;
-/* The emulating handlers (mount.c, mknod.c). */
+/* The emulating handlers (mount.c, mknod.c, xattr.c). */
 extern const struct scmpd_handler_ops mount_handler_ops, mknod_handler_ops;
+extern const struct scmpd_handler_ops xattr_handler_ops;
 
 const struct scmpd_handler_ops *builtin_handler(const char *name)
 {
         static const struct scmpd_handler_ops *const all[] = {
                 &continue_ops,      &errno_ops,         &value_ops,         &kill_ops,
-                &audit_handler_ops, &mount_handler_ops, &mknod_handler_ops,
+                &audit_handler_ops, &mount_handler_ops, &mknod_handler_ops, &xattr_handler_ops,
         };
 
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
