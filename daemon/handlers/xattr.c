@@ -386,8 +386,7 @@ static void xattr_handle(void *state, const struct scmpd_notification *n,
                 r = target_read_mem(&t, n->args[2], req.value_size, value);
                 if (r == -ENOENT || r == -EFAULT) {
                         /* Gone, or the kernel's answer for a bad pointer. */
-                        *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND,
-                                                       .error = -r };
+                        *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = -r };
                         goto out;
                 }
                 if (r < 0)
@@ -412,7 +411,7 @@ static void xattr_handle(void *state, const struct scmpd_notification *n,
         if (r == HELPER_HOST_NS || r == HELPER_REFUSED || r == HELPER_OUTSIDE) {
                 say(p, LOG_NOTICE, "tid %d: %s of \"%s\": %s; refused", (int)n->tid, n->syscall,
                     req.name,
-                    r == HELPER_HOST_NS    ? "the host's mount namespace"
+                    r == HELPER_HOST_NS   ? "the host's mount namespace"
                     : r == HELPER_REFUSED ? "the path crosses a magic link"
                                           : "not a file or directory inside the container");
                 goto out;

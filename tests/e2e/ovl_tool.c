@@ -9,6 +9,7 @@
  *   ovl-tool lsetxattr PATH NAME VALUE    lsetxattr(2)
  *   ovl-tool fsetxattr PATH NAME VALUE    fsetxattr(2) on an O_RDONLY fd of PATH
  *   ovl-tool badvalue PATH NAME           setxattr(2) with an unmapped value pointer
+ *   ovl-tool fsopen                       fsopen("tmpfs"): the new mount API (ENOSYS wanted)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -62,7 +64,10 @@ int main(int argc, char **argv)
                 e = fd < 0 || fsetxattr(fd, argv[3], argv[4], strlen(argv[4]), 0) < 0 ? errno : 0;
         } else if (argc == 4 && strcmp(argv[1], "badvalue") == 0)
                 e = setxattr(argv[2], argv[3], (const void *)bad_address, 1, 0) < 0 ? errno : 0;
-        else {
+        else if (argc == 2 && strcmp(argv[1], "fsopen") == 0) {
+                fd = (int)syscall(SYS_fsopen, "tmpfs", 0);
+                e = fd < 0 ? errno : 0;
+        } else {
                 fprintf(stderr, "usage: see ovl_tool.c\n");
                 return 2;
         }
