@@ -1,6 +1,6 @@
 /*
- * The namespace helper: performs one mount, umount2 or mknod as the trapped thread would, in
- * its view of the filesystem, and reports the real result.
+ * The namespace helper: performs one mount, umount2, mknod or setxattr/removexattr as the
+ * trapped thread would, in its view of the filesystem, and reports the real result.
  *
  * Model. scmpd's process is multi-threaded (libuv's worker pool), and setns(2) refuses to move
  * a multi-threaded process into a user or mount namespace. So every operation runs in a child
@@ -40,6 +40,10 @@
  *     namespace, so mknod stays in the initial one and lends CAP_MKNOD there, and only for the
  *     allowlist the handler enforces; the node is still created by the caller's fsuid/fsgid
  *     under its umask, directly, with no chown afterwards that a rename could redirect.
+ *     trusted.* xattrs are the same case (the kernel asks capable(CAP_SYS_ADMIN)), with one
+ *     more duty: once CAP_SYS_ADMIN is held the kernel checks no permission on the file at all,
+ *     so the child itself requires the caller's ownership and write access, a regular file or
+ *     directory, and a mount listed in the caller's own mountinfo (reachable from its root).
  *   - The child never enters the target's pid namespace, so it never appears in the container.
  *   - A mount or unmount under a shared mount propagates to the mount's peers, which may be
  *     outside the container (a volume with shared propagation): unless the policy allows it,
