@@ -19,7 +19,15 @@
  *     caller that shares the host's mount namespace is refused whatever the policy says;
  *   - TOCTOU: a second thread of the target rewrites the path buffer while mount(2) is in
  *     flight; over many iterations no mount ever lands on the rewritten path;
- *   - a target killed in the middle of emulations leaves no helper behind and scmpd serving.
+ *   - a target killed in the middle of emulations leaves no helper behind and scmpd serving;
+ *   - a thread that is not its group's leader gets mknod (null), mknodat with a dirfd, a relative
+ *     mknod from its own unshared cwd, mount and umount2 emulated like the leader;
+ *   - the xattr handler sets trusted.overlay.* as the policy lists them (setxattr through a
+ *     symlink, fsetxattr, removexattr), read back by this parent (the child cannot read
+ *     trusted.*), and refuses the rest: unlisted names and values, lsetxattr on a symlink, a
+ *     device node, an fd from the host's mount namespace, a directory the caller may not write
+ *     (also behind a symlink swapped during the calls), an O_PATH fd (EBADF) and an unreadable
+ *     value (EFAULT); a thread flipping the value buffer never gets a refused value written.
  *
  * Built without sanitizers (the children run under a seccomp filter) and without libscmpd
  * (handoff.c and notify.c are compiled in). Usage: test-emulate SCMPD_BINARY. Needs root.
@@ -362,6 +370,28 @@ static void *xattr_racer(void *arg)
         return NULL;
 }
 
+/* Flips dev/ovl/swap, atomically (rename over it), between a directory the caller owns and one
+ * it may not write. */
+static void *symlink_racer(void *arg)
+{
+        char tmp[300];
+
+        snprintf(tmp, sizeof(tmp), "%s", tpath("/dev/ovl/swap.tmp"));
+        while (!atomic_load_explicit(&xrace_stop, memory_order_relaxed)) {
+                unlink(tmp);
+                if (symlink(tpath("/rootonly"), tmp) == 0)
+                        rename(tmp, tpath("/dev/ovl/swap"));
+                for (volatile int spin = 0; spin < 2000; spin++)
+                        ;
+                unlink(tmp);
+                if (symlink(tpath("/dev/ovl/swapok"), tmp) == 0)
+                        rename(tmp, tpath("/dev/ovl/swap"));
+                for (volatile int spin = 0; spin < 20000; spin++)
+                        ;
+        }
+        return NULL;
+}
+
 /* Never mapped (the first page), hidden from the compiler's bounds checks. */
 static volatile uintptr_t bad_address = 8;
 
@@ -440,6 +470,26 @@ static void xattr_checks(void)
         pthread_join(th, NULL);
         printf("xattr race: %u set, %u refused\n", set, refused);
         check(set > 0, "values set while the buffer was being rewritten");
+
+        /* TOCTOU on the path: the symlink is swapped between the check and the act. The object
+         * judged (owner, W_OK, mount) is the object written; /rootonly must stay unmarked. */
+        mkdir(tpath("/dev/ovl/swapok"), 0755);
+        symlink(tpath("/dev/ovl/swapok"), tpath("/dev/ovl/swap"));
+        atomic_store(&xrace_stop, false);
+        set = refused = 0;
+        if (pthread_create(&th, NULL, symlink_racer, NULL) != 0) {
+                check(false, "pthread_create");
+                return;
+        }
+        for (int i = 0; i < 100; i++) {
+                if (setxattr(tpath("/dev/ovl/swap"), opaque, "y", 1, 0) == 0)
+                        set++;
+                else
+                        refused++;
+        }
+        atomic_store(&xrace_stop, true);
+        pthread_join(th, NULL);
+        printf("xattr symlink swap: %u set, %u refused\n", set, refused);
 }
 
 /* The parent's side: what the child's calls left on the files (trusted.* is readable only
@@ -464,7 +514,8 @@ static void xattr_host_checks(void)
         check(getxattr(tpath("/xhost"), opaque, v, sizeof(v)) < 0,
               "the host directory reached by a foreign fd has no xattr");
         check(getxattr(tpath("/rootonly"), opaque, v, sizeof(v)) < 0,
-              "the directory the caller may not write has no xattr");
+              "the directory the caller may not write has no xattr (directly and through the "
+              "swapped symlink)");
         check(getxattr(tpath("/dev/ovl/removed"), opaque, v, sizeof(v)) < 0 && errno == ENODATA,
               "removexattr removed it");
         for (int i = 0; i < 100; i++) {
