@@ -1,8 +1,8 @@
 #!/bin/bash
-# e2e for the overlay pieces of emulation: Debian's runc runs a busybox container (the runtime's
-# default capabilities: no CAP_SYS_ADMIN, no CAP_MKNOD) once as host root and once in a user
-# namespace (container root = host uid 100000), with docs/examples/overlay-profile.json as its
-# seccomp profile (listenerPath pointed at the built scmpd) and scmpd configured by
+# e2e for the overlay pieces of emulation: Debian's runc and crun run a busybox container (the
+# runtime's default capabilities: no CAP_SYS_ADMIN, no CAP_MKNOD) once as host root and once in
+# a user namespace (container root = host uid 100000), with docs/examples/overlay-profile.json as
+# its seccomp profile (listenerPath pointed at the built scmpd) and scmpd configured by
 # docs/examples/overlay-emulation.json. Inside, a static helper (ovl_tool.c) makes the calls
 # from a thread that is not its group's leader, as Docker's Go threads do: the overlay whiteout
 # (mknod 0:0) and trusted.overlay.opaque=y (setxattr, fsetxattr) must succeed on a writable
@@ -14,7 +14,8 @@
 # mounts overlayfs with it as the upper layer: the whiteout hides the lower file and the opaque
 # directories hide the lower directories' contents. The new mount API answers ENOSYS inside.
 # Every runtime call is bounded by a timeout; containers, scmpd, mounts and scratch files are
-# always cleaned up. Exit 77 when root, runc, busybox-static, user_notif or the helper is missing.
+# always cleaned up. E2E_RUNTIMES picks the runtimes, E2E_PREFIX the container-name prefix.
+# Exit 77 when root, a runtime, busybox-static, user_notif or the helper is missing.
 set -u
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -22,7 +23,6 @@ SRC=${SCMPD_SOURCE_ROOT:-$HERE/../..}
 TMO=${E2E_TIMEOUT:-120} # a hang guard per runtime call, generous for a loaded machine
 OVL_TOOL=${1:-}
 DPID=""
-export E2E_RUNTIMES=${E2E_RUNTIMES:-runc}
 . "$HERE/lib.sh"
 e2e_require root
 [ -n "${SCMPD_BIN:-}" ] && [ -x "$SCMPD_BIN" ] || { say "skip: SCMPD_BIN is not set"; exit 77; }
@@ -62,7 +62,8 @@ echo "E2E: swap race: $n of 40 set"
 echo "E2E: done"
 EOS
 
-(cd "$B" && timeout 20 runc spec) || { bad "cannot create a spec"; exit 1; }
+(cd "$B" && timeout 20 runc spec 2>/dev/null) || (cd "$B" && timeout 20 crun spec) ||
+        { bad "cannot create a spec"; exit 1; }
 cp "$B/config.json" "$B/config.base.json"
 
 # patch VARIANT HOSTDIR: the spec for "plain" (host root) or "userns" (root = host uid 100000).
@@ -138,9 +139,9 @@ EOP
         ' sh "$W"
 }
 
-for variant in plain userns; do
-        owner=0
-        [ $variant = userns ] && owner=100000
+# fresh_layer OWNER: the layer, the lower layer and the host directory, as each run starts.
+fresh_layer() {
+        local owner=$1
         rm -rf "$W/layer" "$W/lower" "$W/merged" "$W/hostdir"
         mkdir -p "$W/layer/upper" "$W/layer/work" "$W/merged" "$W/hostdir" \
                 "$W/lower/d" "$W/lower/sub" "$W/lower/r"
@@ -150,8 +151,14 @@ for variant in plain userns; do
         chown -R "$owner:$owner" "$W/layer" "$W/hostdir"
         ln -s "$W/hostdir" "$W/layer/upper/esc"
         chown -h "$owner:$owner" "$W/layer/upper/esc"
+}
+
+for variant in plain userns; do
+        owner=0
+        [ $variant = userns ] && owner=100000
         patch_spec $variant "$W/hostdir" || { bad "$variant: cannot patch config.json"; continue; }
         for rt in $RUNTIMES; do
+                fresh_layer $owner
                 id="$PREFIX$variant-$rt-$$"
                 out=$W/$variant-$rt.out
                 : >"$LOG"
