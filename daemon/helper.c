@@ -541,8 +541,14 @@ int helper_run(const struct target *t, const struct helper_request *req, int *re
         if (pid == 0) {
                 int out[2];
 
-                int keep[] = { wr,          t->root_fd, t->cwd_fd,      t->userns_fd,
-                               t->mntns_fd, t->proc_fd, req->dirfd_copy };
+                /* /proc/<tid> only for xattr, which reads the caller's mountinfo. */
+                int keep[] = { wr,
+                               t->root_fd,
+                               t->cwd_fd,
+                               t->userns_fd,
+                               t->mntns_fd,
+                               req->op == HELPER_XATTR ? t->proc_fd : -1,
+                               req->dirfd_copy };
 
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (getppid() != parent)
