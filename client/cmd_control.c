@@ -610,7 +610,7 @@ int cmd_listeners(int argc, char **argv)
                 json_decref(reply);
                 return 0;
         }
-        printf("%-7s %-24s %-8s %-8s %-8s %9s %8s %8s %-20s %-16s %s\n", "SESSION", "CONTAINER",
+        printf("%-7s %-24s %-8s %-11s %-8s %9s %8s %8s %-20s %-16s %s\n", "SESSION", "CONTAINER",
                "PID", "RUNTIME", "AGE", "HANDLED", "INFLIGHT", "OLDEST", "POLICY", "METADATA",
                "ANNOTATIONS");
         json_array_foreach (list, i, l) {
@@ -625,7 +625,7 @@ int cmd_listeners(int argc, char **argv)
                 else
                         snprintf(oldest, sizeof(oldest), "-");
                 /* A listener no policy matched is answered by the default verdict alone. */
-                printf("%-7lld %-24.64s %-8lld %-8s %-8s %9lld %8lld %8s %-20.64s %-16.64s ",
+                printf("%-7lld %-24.64s %-8lld %-11.15s %-8s %9lld %8lld %8s %-20.64s %-16.64s ",
                        int_of(l, "session"), str_or(l, "container", "-"), int_of(l, "pid"),
                        str_or(l, "runtime", "-"), age, int_of(l, "handled"), int_of(l, "inflight"),
                        oldest,

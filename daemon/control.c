@@ -361,28 +361,6 @@ static json_t *status_json(const struct control *ctl)
                          (json_int_t)ctl->rate_limited);
 }
 
-/*
- * Which runtime handed the listener over, from the payload's shape (docs/control-protocol.md):
- * crun hard-codes ociVersion "0.2.0"; runc hands the init's fd over during create (state.status
- * "creating") and an exec's with its runtime-spec version, a "-dev" one in Debian's build;
- * `scmpctl run` and scmpd_handoff_send() send libscmpd's default "1.0.2" with status "running".
- * A guess for operators, never used for decisions.
- */
-static const char *guess_runtime(const struct scmpd_handoff_state *o)
-{
-        const char *v = o->oci_version ? o->oci_version : "";
-        size_t len = strlen(v);
-
-        if (strcmp(v, "0.2.0") == 0)
-                return "crun";
-        if ((o->status && strcmp(o->status, "creating") == 0) ||
-            (len > 4 && strcmp(v + len - 4, "-dev") == 0))
-                return "runc";
-        if (strcmp(v, "1.0.2") == 0 && o->status && strcmp(o->status, "running") == 0)
-                return "scmpctl";
-        return "unknown";
-}
-
 static json_t *listener_json(const struct session *s, uint64_t now)
 {
         const struct scmpd_handoff_state *o = s->origin;
@@ -417,7 +395,7 @@ static json_t *listener_json(const struct session *s, uint64_t now)
                          (json_int_t)s->serial, "container",
                          o && o->id ? json_string(o->id) : json_null(), "pid", o ? (int)o->pid : 0,
                          "metadata", o && o->metadata ? json_string(o->metadata) : json_null(),
-                         "annotations", ann, "runtime", o ? guess_runtime(o) : "unknown",
+                         "annotations", ann, "runtime", s->runtime[0] ? s->runtime : "unknown",
                          "oci_version",
                          o && o->oci_version ? json_string(o->oci_version) : json_null(), "status",
                          o && o->status ? json_string(o->status) : json_null(), "policy",

@@ -82,12 +82,15 @@ struct daemon_receiver {
 /* Who handed a listener over, as the kernel saw it at accept (SO_PEERCRED, SO_PEERGROUPS): the
  * peer cannot forge these. Unknown (a listener adopted from an earlier run that did not record
  * them) counts as an unprivileged peer. */
+#define PEER_EXE_MAX 16
+
 struct peer_facts {
         bool known;
         uid_t uid;
         gid_t gid;
         size_t n_groups;
-        gid_t *groups; /* supplementary groups, malloc()ed */
+        gid_t *groups;          /* supplementary groups, malloc()ed */
+        char exe[PEER_EXE_MAX]; /* file name of its /proc/<pid>/exe at accept, "" unknown */
 };
 
 #define PEER_FACTS_UNKNOWN ((struct peer_facts){ .uid = (uid_t)-1, .gid = (gid_t)-1 })
@@ -165,6 +168,8 @@ struct daemon {
         struct journal *journal;
 };
 
+#define SESSION_RUNTIME_MAX 16
+
 struct session {
         struct list_head link; /* daemon->sessions */
         struct daemon *d;
@@ -190,6 +195,9 @@ struct session {
         /* For `scmpctl listeners`. */
         uint64_t created_ns; /* CLOCK_MONOTONIC at session_new() */
         uint64_t n_handled;  /* notifications that ended */
+        /* Who handed the listener over ("runc", "podman/crun", "scmpctl", "libscmpd", "lxc",
+         * ...; runtime.c): informational, never used for a decision. */
+        char runtime[SESSION_RUNTIME_MAX];
 };
 
 /* dispatch.c: the per-notification state machine. */
@@ -298,6 +306,18 @@ void session_notif_done(struct session *s);
  * 0, -ENOMEM (nothing taken; the caller answers it), or -ESHUTDOWN when the session is closing.
  */
 int session_inject(struct session *s, const struct seccomp_notif *req);
+
+/*
+ * runtime.c: naming the runtime of a listener (informational only). runtime_peer_exe() reads the
+ * file name of the executable of `pid`, the peer of socket `sock` (borrowed), at accept: 0, or a
+ * negative errno with ret[] empty. runtime_derive() names the runtime from the attested peer and
+ * the payload's claims; session_new() sets it, and an intake that knows better (LXC's) sets its own
+ * with session_set_runtime() (the name is truncated and made printable).
+ */
+int runtime_peer_exe(int sock, pid_t pid, char ret[PEER_EXE_MAX]);
+void runtime_derive(const struct peer_facts *peer, const struct scmpd_handoff_state *o,
+                    char ret[SESSION_RUNTIME_MAX]);
+void session_set_runtime(struct session *s, const char *name);
 
 /* dispatch.c */
 int dispatch_init(struct daemon *d);

@@ -289,8 +289,9 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
         }
 }
 
-/* Read the kernel's word on the peer: SO_PEERCRED (the credentials at connect()) and
- * SO_PEERGROUPS (its supplementary groups). Nothing the peer sends can change them. */
+/* Read the kernel's word on the peer: SO_PEERCRED (the credentials at connect()),
+ * SO_PEERGROUPS (its supplementary groups) and the name of its executable now. Nothing the peer
+ * sends can change them. */
 static int peer_read(int fd, pid_t *ret_pid, struct peer_facts *ret)
 {
         struct ucred cred = {};
@@ -304,6 +305,8 @@ static int peer_read(int fd, pid_t *ret_pid, struct peer_facts *ret)
         ret->uid = cred.uid;
         ret->gid = cred.gid;
         *ret_pid = cred.pid;
+        /* The executable's name, to name the runtime (runtime.c); unknown when unreadable. */
+        (void)runtime_peer_exe(fd, cred.pid, ret->exe);
         return 0;
 }
 
@@ -437,8 +440,9 @@ static void intake_on_poll(uv_poll_t *h, int status, int events)
                         d->n_root_conns++;
                 uv_poll_start(&c->poll, UV_READABLE, conn_on_poll);
                 uv_timer_start(&c->timer, conn_timeout, d->config->limits.handoff_timeout_ms, 0);
-                log_debug("handoff connection %llu from pid %d uid %u",
-                          (unsigned long long)c->serial, (int)pid, (unsigned)peer.uid);
+                log_debug("handoff connection %llu from pid %d uid %u exe %s",
+                          (unsigned long long)c->serial, (int)pid, (unsigned)peer.uid,
+                          peer.exe[0] ? peer.exe : "?");
         }
 }
 

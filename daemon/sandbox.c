@@ -71,6 +71,8 @@ const char *const sandbox_syscalls[] = {
         "capset", "prctl", "setgroups", "setresuid", "setresgid", "setfsuid", "setfsgid", "setuid",
         "setgid", "fchmod", "fchmodat", "fchown", "fchownat", "setxattr", "fsetxattr", "removexattr",
         "fremovexattr",
+        /* The sched handler (handlers/sched.c) applies a checked policy to a container's tid. */
+        "sched_setattr", "sched_setscheduler", "sched_getscheduler",
         /* control.c: the control socket file follows control.group on a reload. */
         "chown",
         NULL,

@@ -254,7 +254,10 @@ static int origin_to_json(const struct session *s, char **ret)
         if (s->peer.known) { /* the attested peer, for policy matching after a restart */
                 r |= json_object_set_new(o, "scmpdPeerUid", json_integer(s->peer.uid)) < 0;
                 r |= json_object_set_new(o, "scmpdPeerGid", json_integer(s->peer.gid)) < 0;
+                if (s->peer.exe[0])
+                        r |= set_str(o, "scmpdPeerExe", s->peer.exe);
         }
+        r |= set_str(o, "scmpdSender", st->sender);
         if (r != 0)
                 return -EINVAL;
         *ret = json_dumps(o, JSON_COMPACT);
@@ -417,6 +420,9 @@ static int read_origin(int fd, uint64_t serial, struct scmpd_handoff_state **ret
                 ret_peer->known = true;
                 ret_peer->uid = (uid_t)json_integer_value(v);
                 ret_peer->gid = json_is_integer(g) ? (gid_t)json_integer_value(g) : (gid_t)-1;
+                g = json_object_get(o, "scmpdPeerExe");
+                if (json_is_string(g))
+                        snprintf(ret_peer->exe, sizeof(ret_peer->exe), "%s", json_string_value(g));
         }
         *ret_origin = st;
         return 0;

@@ -381,6 +381,8 @@ int session_new(struct daemon *d, int fd, struct scmpd_handoff_state *origin,
                 d->next_session_id = serial;
         s->serial = serial;
         s->created_ns = now_ns();
+        /* Named before the observers hear of it; an intake may set its own name afterwards. */
+        runtime_derive(&s->peer, origin, s->runtime);
         list_init(&s->notifs);
         s->config = config_ref(d->config);
         s->policy = config_match_listener(s->config, origin, &s->peer, NULL, &s->match_per_target);

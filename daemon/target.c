@@ -414,45 +414,6 @@ int target_getfd(const struct target *t, int target_fd)
         return steal_fd(&fd);
 }
 
-int target_read_mem(const struct target *t, uint64_t addr, size_t len, void *buf)
-{
-        _cleanup_close_ int mem = -1;
-        size_t have = 0;
-
-        if (len == 0)
-                return 0;
-        if (len > TARGET_MEM_MAX)
-                return -E2BIG;
-        if (addr == 0 || addr + len < addr)
-                return -EFAULT;
-        /* proc_fd was validated in target_open(): "mem" beneath it is the trapped thread's
-         * memory, or nothing at all once that thread is gone (a stale /proc directory never
-         * leads to a new process with the same pid). */
-        mem = openat(t->proc_fd, "mem", O_RDONLY | O_CLOEXEC);
-        if (mem < 0) {
-                int r = negative_errno();
-
-                return scmpd_notify_id_valid(t->listener_fd, t->id) < 0 ? -ENOENT : r;
-        }
-        while (have < len) {
-                ssize_t n = pread(mem, (char *)buf + have, len - have, (off_t)(addr + have));
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        /* Unmapped or unreadable memory: the kernel's own answer is EFAULT. */
-                        if (scmpd_notify_id_valid(t->listener_fd, t->id) < 0)
-                                return -ENOENT;
-                        return -EFAULT;
-                }
-                have += (size_t)n;
-        }
-        /* Step 4: separate the read from any use of the bytes. */
-        if (scmpd_notify_id_valid(t->listener_fd, t->id) < 0)
-                return -ENOENT;
-        return 0;
-}
-
 /* ---- facts for policy matching ---- */
 
 void target_facts_done(struct target_facts *f)
@@ -533,5 +494,352 @@ int target_read_facts(int listener_fd, const struct seccomp_notif *req, struct t
         }
         f.known = true;
         *ret = f;
+        return 0;
+}
+
+/* ---- target memory and the target's pid namespace ----
+ *
+ * Everything here is reached through t->proc_fd, the /proc/<tid> directory target_open()
+ * validated: a /proc directory holds a reference to the thread's struct pid, so every file
+ * opened through it belongs to that thread, or the open fails once it is gone; a recycled pid
+ * can never redirect it. /proc/<tid>/mem is bound to the memory of the thread at open time; the
+ * only way to replace that memory is an execve() by another thread, which first kills the
+ * trapped one (and so ends the notification). Each function validates the notification after
+ * its last read, so the caller may use what it returns.
+ *
+ * Writing. The kernel's copy_to_user() fails with EFAULT on any byte that is not mapped
+ * writable. A write through /proc/<tid>/mem is a FOLL_FORCE access: it succeeds on read-only
+ * private pages (breaking copy-on-write) where the syscall being emulated would have failed.
+ * process_vm_writev() honours page protections but takes a pid, which may be recycled between
+ * the last ID validation and the write. So target_write() writes through the mem file, and
+ * first checks in /proc/<tid>/maps, read through the same directory, that every byte of the
+ * range lies in a mapping with write permission; then validates the notification and writes.
+ * Reads are checked the same way (FOLL_FORCE also reads PROT_NONE pages, where the kernel's
+ * copy_from_user() fails), so an emulated call answers EFAULT exactly where the real one would.
+ * What is left: another thread of the target may mprotect() the range read-only between the
+ * check and the write. The write then lands in the target's own copy-on-write memory, which it
+ * could have made writable again itself; FOLL_FORCE cannot write through a shared mapping the
+ * target may not write, so nothing outside its private memory is reachable.
+ */
+
+#ifndef NS_GET_PID_FROM_PIDNS
+#define NS_GET_PID_FROM_PIDNS _IOR(NSIO, 0x6, int)
+#endif
+#ifndef NS_GET_TGID_FROM_PIDNS
+#define NS_GET_TGID_FROM_PIDNS _IOR(NSIO, 0x7, int)
+#endif
+
+#define MEM_MAX (1UL << 20) /* the largest single access a handler asks for */
+
+static bool range_ok(uint64_t addr, size_t len)
+{
+        /* No user mapping lives at 0 or above the 47/56-bit boundary; off_t must hold the end. */
+        return addr != 0 && len <= MEM_MAX && addr <= (uint64_t)INT64_MAX - len;
+}
+
+/* Gone (-ENOENT) wins over any other failure: the notification says whether it is the reason. */
+static int gone_or(const struct target *t, int r)
+{
+        if (r != -ENOENT && scmpd_notify_id_valid(t->listener_fd, t->id) == -ENOENT)
+                return -ENOENT;
+        return r;
+}
+
+/* Is [addr, addr + len) covered, without a gap, by mappings whose permissions have `perm` ('r'
+ * or 'w') in the maps file `fd`? Lines are "start-end perms ..." in ascending order; only their
+ * start is parsed, so a long path name costs nothing. */
+static bool maps_allow(int fd, uint64_t addr, size_t len, char perm)
+{
+        size_t at = perm == 'r' ? 0 : 1;
+        char buf[4096], head[64];
+        uint64_t cur = addr, end = addr + len;
+        size_t hl = 0;
+        bool skipping = false;
+        ssize_t n;
+
+        while ((n = read(fd, buf, sizeof(buf))) > 0) {
+                for (ssize_t i = 0; i < n; i++) {
+                        unsigned long long s, e;
+                        char perms[5];
+
+                        if (buf[i] != '\n') {
+                                if (!skipping && hl < sizeof(head) - 1)
+                                        head[hl++] = buf[i];
+                                else
+                                        skipping = true;
+                                continue;
+                        }
+                        head[hl] = '\0';
+                        hl = 0;
+                        skipping = false;
+                        if (sscanf(head, "%llx-%llx %4s", &s, &e, perms) != 3)
+                                return false;
+                        if (e <= cur)
+                                continue;
+                        if (s > cur || perms[at] != perm)
+                                return false; /* a hole, or a page it may not access so */
+                        cur = e;
+                        if (cur >= end)
+                                return true;
+                }
+        }
+        return false;
+}
+
+int target_read(const struct target *t, uint64_t addr, void *buf, size_t len)
+{
+        _cleanup_close_ int mem = -1, maps = -1;
+        ssize_t n;
+
+        if (len == 0)
+                return 0;
+        if (!range_ok(addr, len))
+                return -EFAULT;
+        mem = openat(t->proc_fd, "mem", O_RDONLY | O_CLOEXEC);
+        maps = openat(t->proc_fd, "maps", O_RDONLY | O_CLOEXEC);
+        if (mem < 0 || maps < 0)
+                return gone_or(t, errno > 0 ? -errno : -EIO);
+        /* FOLL_FORCE reads PROT_NONE pages too, where copy_from_user() fails. */
+        if (!maps_allow(maps, addr, len, 'r'))
+                return gone_or(t, -EFAULT);
+        do
+                n = pread(mem, buf, len, (off_t)addr);
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)len)
+                return gone_or(t, -EFAULT); /* EIO at the first unreadable byte, or a short read */
+        return scmpd_notify_id_valid(t->listener_fd, t->id);
+}
+
+int target_write(const struct target *t, uint64_t addr, const void *buf, size_t len)
+{
+        _cleanup_close_ int mem = -1, maps = -1;
+        ssize_t n;
+        int r;
+
+        if (len == 0)
+                return 0;
+        if (!range_ok(addr, len))
+                return -EFAULT;
+        mem = openat(t->proc_fd, "mem", O_RDWR | O_CLOEXEC);
+        maps = openat(t->proc_fd, "maps", O_RDONLY | O_CLOEXEC);
+        if (mem < 0 || maps < 0)
+                return gone_or(t, errno > 0 ? -errno : -EIO);
+        if (!maps_allow(maps, addr, len, 'w'))
+                return gone_or(t, -EFAULT);
+        /* Separate the read of its maps from the write they allowed. */
+        r = scmpd_notify_id_valid(t->listener_fd, t->id);
+        if (r < 0)
+                return r;
+        do
+                n = pwrite(mem, buf, len, (off_t)addr);
+        while (n < 0 && errno == EINTR);
+        if (n != (ssize_t)len)
+                return gone_or(t, -EFAULT); /* unmapped in between: a partial write at most */
+        return 0;
+}
+
+ssize_t target_read_proc(const struct target *t, const char *name, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = -1;
+        size_t have = 0;
+        int r;
+
+        if (size == 0)
+                return -EINVAL;
+        fd = openat(t->proc_fd, name, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return gone_or(t, negative_errno());
+        while (have < size - 1) {
+                ssize_t n = read(fd, buf + have, size - 1 - have);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return gone_or(t, negative_errno());
+                if (n == 0)
+                        break;
+                have += (size_t)n;
+        }
+        buf[have] = '\0';
+        r = scmpd_notify_id_valid(t->listener_fd, t->id);
+        return r < 0 ? r : (ssize_t)have;
+}
+
+static bool same_file(int a, int b)
+{
+        struct stat x, y;
+
+        return fstat(a, &x) == 0 && fstat(b, &y) == 0 && x.st_dev == y.st_dev &&
+               x.st_ino == y.st_ino;
+}
+
+int target_host_pidns(const struct target *t, bool *ret_host)
+{
+        _cleanup_close_ int ns = -1;
+        int r;
+
+        ns = openat(t->proc_fd, "ns/pid", O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return gone_or(t, negative_errno());
+        r = scmpd_notify_id_valid(t->listener_fd, t->id);
+        if (r < 0)
+                return r;
+        *ret_host = same_ns(ns, "/proc/self/ns/pid") || same_ns(ns, "/proc/1/ns/pid");
+        return 0;
+}
+
+/* The last number of the "NSpid:" line of the status file under `dir`: the thread's pid in its
+ * own (innermost) pid namespace. */
+static pid_t innermost_pid(int dir)
+{
+        _cleanup_close_ int fd = -1;
+        _cleanup_free_ char *buf = NULL;
+        const char *v;
+        long last = -1;
+        ssize_t n;
+        char *end;
+
+        fd = openat(dir, "status", O_RDONLY | O_CLOEXEC);
+        buf = malloc(STATUS_MAX + 1);
+        if (fd < 0 || !buf)
+                return -1;
+        n = read(fd, buf, STATUS_MAX);
+        if (n <= 0)
+                return -1;
+        buf[n] = '\0';
+        v = status_field(buf, "NSpid");
+        while (v) {
+                while (*v == ' ' || *v == '\t')
+                        v++;
+                if (*v < '0' || *v > '9')
+                        break;
+                errno = 0;
+                last = strtol(v, &end, 10);
+                if (errno || last > INT32_MAX)
+                        return -1;
+                v = end;
+        }
+        return (pid_t)last;
+}
+
+/* Open /proc/<pid> and check that the process there is `vpid` in the pid namespace `pidns`
+ * (an fd). 1 when it is, 0 when it is a process of another pid namespace, negative on error. */
+static int open_in_pidns(pid_t pid, pid_t vpid, int pidns, int *ret_dir)
+{
+        _cleanup_close_ int dir = -1, ns = -1;
+        char path[64];
+
+        snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+        dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir < 0)
+                return errno == ENOENT ? -ESRCH : negative_errno();
+        ns = openat(dir, "ns/pid", O_RDONLY | O_CLOEXEC);
+        if (ns < 0)
+                return errno == ENOENT ? -ESRCH : negative_errno();
+        if (!same_file(ns, pidns)) {
+                *ret_dir = steal_fd(&dir);
+                return 0;
+        }
+        if (innermost_pid(dir) != vpid)
+                return -ESRCH; /* it died and the host pid went to someone else */
+        *ret_dir = steal_fd(&dir);
+        return 1;
+}
+
+int target_pidns_init(const struct target *t, pid_t *ret_pid, uint64_t *ret_start_ns)
+{
+        _cleanup_close_ int pidns = -1, dir = -1, statfd = -1;
+        unsigned long long start = 0;
+        char buf[1024], *p;
+        long tck = sysconf(_SC_CLK_TCK);
+        ssize_t n;
+        int pid, r;
+
+        pidns = openat(t->proc_fd, "ns/pid", O_RDONLY | O_CLOEXEC);
+        if (pidns < 0)
+                return gone_or(t, negative_errno());
+        pid = ioctl(pidns, NS_GET_TGID_FROM_PIDNS, 1);
+        if (pid <= 0)
+                return gone_or(t, pid < 0 ? negative_errno() : -ESRCH);
+        /* The namespace's init cannot be gone while the target lives in the namespace: its exit
+         * kills every other member first. The check below makes that a fact, not a premise: the
+         * process we opened is pid 1 of the target's pid namespace, and a pid namespace never
+         * gets a second pid 1. */
+        r = open_in_pidns(pid, 1, pidns, &dir);
+        if (r <= 0)
+                return gone_or(t, r < 0 ? r : -ESRCH);
+        statfd = openat(dir, "stat", O_RDONLY | O_CLOEXEC);
+        if (statfd < 0)
+                return gone_or(t, negative_errno());
+        n = read(statfd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return gone_or(t, -EIO);
+        buf[n] = '\0';
+        /* Field 22, starttime; fields are counted after the ")" that ends the command name. */
+        p = strrchr(buf, ')');
+        for (int field = 2; p && field < 22; field++)
+                p = strchr(p + 1, ' ');
+        if (!p || sscanf(p, " %llu", &start) != 1 || tck <= 0)
+                return -EBADMSG;
+        r = scmpd_notify_id_valid(t->listener_fd, t->id);
+        if (r < 0)
+                return r;
+        *ret_pid = pid;
+        *ret_start_ns = start * (1000000000ULL / (unsigned long long)tck);
+        return 0;
+}
+
+int target_resolve_tid(const struct target *t, pid_t vpid, pid_t *ret_tid, int *ret_pidfd,
+                       bool *ret_same_ns)
+{
+        _cleanup_close_ int pidns = -1, userns = -1, dir = -1, pidfd = -1;
+        int tid, r;
+        bool same;
+
+        if (vpid < 0)
+                return -EINVAL;
+        if (vpid == 0) {
+                pidfd = fcntl(t->pidfd, F_DUPFD_CLOEXEC, 3);
+                if (pidfd < 0)
+                        return negative_errno();
+                r = scmpd_notify_id_valid(t->listener_fd, t->id);
+                if (r < 0)
+                        return r;
+                *ret_tid = t->tid;
+                *ret_same_ns = true;
+                *ret_pidfd = steal_fd(&pidfd);
+                return 0;
+        }
+        pidns = openat(t->proc_fd, "ns/pid", O_RDONLY | O_CLOEXEC);
+        if (pidns < 0)
+                return gone_or(t, negative_errno());
+        tid = ioctl(pidns, NS_GET_PID_FROM_PIDNS, (int)vpid);
+        if (tid <= 0)
+                return gone_or(t, tid < 0 && errno != ESRCH ? negative_errno() : -ESRCH);
+        /* pidfd first, then the directory, then the pidfd must still be alive: a live thread's
+         * pid is not reused, so both name the same thread. */
+        pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+        if (pidfd < 0 && errno == EINVAL)
+                pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
+        if (pidfd < 0)
+                return gone_or(t, errno == ESRCH ? -ESRCH : negative_errno());
+        r = open_in_pidns(tid, vpid, pidns, &dir);
+        if (r < 0)
+                return gone_or(t, r);
+        same = r == 1;
+        if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+                return gone_or(t, -ESRCH);
+        if (same) {
+                userns = openat(dir, "ns/user", O_RDONLY | O_CLOEXEC);
+                if (userns < 0)
+                        return gone_or(t, -ESRCH);
+                same = same_file(userns, t->userns_fd);
+        }
+        r = scmpd_notify_id_valid(t->listener_fd, t->id);
+        if (r < 0)
+                return r;
+        *ret_tid = tid;
+        *ret_same_ns = same;
+        *ret_pidfd = steal_fd(&pidfd);
         return 0;
 }

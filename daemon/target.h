@@ -76,18 +76,6 @@ void target_close(struct target *t);
  */
 int target_getfd(const struct target *t, int target_fd);
 
-#define TARGET_MEM_MAX 65536 /* XATTR_SIZE_MAX: the largest buffer a handler copies */
-
-/*
- * Copy `len` bytes (at most TARGET_MEM_MAX) at `addr` in the target's memory into `buf`, once,
- * through the /proc directory target_open() validated, and validate the notification after
- * reading, so that the bytes are provably the trapped thread's at the time of its call. May
- * block: worker threads only. 0 on success (nothing read when len is 0); -EFAULT when the range
- * is not readable (the kernel's answer for a bad pointer); -ENOENT when the notification is
- * gone; -E2BIG when len is over the bound.
- */
-int target_read_mem(const struct target *t, uint64_t addr, size_t len, void *buf);
-
 /*
  * What the kernel says about a notification's target thread, for "match": {"target": ...}.
  * Read by target_read_facts() under the ID-validity discipline; the target cannot forge them.
@@ -108,3 +96,54 @@ struct target_facts {
  */
 int target_read_facts(int listener_fd, const struct seccomp_notif *req, struct target_facts *ret);
 void target_facts_done(struct target_facts *f);
+
+/* ---- target memory and the target's pid namespace, for emulating handlers ----
+ *
+ * Each of these works on a target opened by target_open() (so through its validated /proc/<tid>
+ * directory, which names the trapped thread for as long as it lives and never another process)
+ * and validates the notification after the last read, so that what they return can be used.
+ * All may block (the target's memory may be slow): call them on a worker thread.
+ */
+
+/*
+ * Copy `len` bytes at `addr` of the target's memory into `buf` with one read. 0 on success;
+ * -EFAULT when any byte is not readable to the target (NULL, unmapped, PROT_NONE), as
+ * copy_from_user() would fail; -ENOENT when the notification is gone.
+ */
+int target_read(const struct target *t, uint64_t addr, void *buf, size_t len);
+
+/*
+ * Write `len` bytes from `buf` at `addr` in the target's memory, as the kernel's copy_to_user()
+ * would: only when every byte lies in a mapping the target may write (its maps say "w"; a
+ * write through /proc/<tid>/mem alone would also succeed on its read-only pages). Nothing is
+ * written otherwise. 0 on success; -EFAULT for a range the kernel would refuse (NULL, unmapped,
+ * read-only, crossing into either); -ENOENT when the notification is gone.
+ */
+int target_write(const struct target *t, uint64_t addr, const void *buf, size_t len);
+
+/*
+ * The init of the target's pid namespace: its host pid and start time (ns since boot, the
+ * CLOCK_BOOTTIME scale), found by the kernel's translation of pid 1 in that namespace
+ * (NS_GET_TGID_FROM_PIDNS) and checked to be pid 1 of the same namespace. -ENOENT when the
+ * notification is gone; -ENOTTY when the kernel cannot translate (before Linux 6.11).
+ */
+int target_pidns_init(const struct target *t, pid_t *ret_pid, uint64_t *ret_start_ns);
+
+/*
+ * A thread named by the target as `vpid` in its own pid namespace (0: the target itself),
+ * translated to scmpd's (NS_GET_PID_FROM_PIDNS), with a pidfd on it (owned by the caller). The
+ * thread is checked to be `vpid` in the target's pid namespace *and* to share the target's pid
+ * and user namespaces; *ret_same_ns says whether it does (false: it lives in a nested one).
+ * -ESRCH when no such thread exists there; -ENOENT when the notification is gone.
+ */
+int target_resolve_tid(const struct target *t, pid_t vpid, pid_t *ret_tid, int *ret_pidfd,
+                       bool *ret_same_ns);
+
+/* Does the target share scmpd's or PID 1's pid namespace? -ENOENT when gone. */
+int target_host_pidns(const struct target *t, bool *ret_host);
+
+/*
+ * Read the target's /proc/<tid>/`name` (a small text file: "cgroup", "status") into `buf`
+ * (NUL-terminated, at most size - 1 bytes). Bytes read, or a negative errno (-ENOENT: gone).
+ */
+ssize_t target_read_proc(const struct target *t, const char *name, char *buf, size_t size);

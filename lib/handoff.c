@@ -80,6 +80,10 @@ _public_ int scmpd_handoff_build(const struct scmpd_handoff_info *info, char **r
         r = set_string(root, "metadata", info->metadata);
         if (r < 0)
                 return r;
+        /* Who built it: the receiver may show it (scmpd names the runtime "libscmpd"). */
+        r = set_string(root, "scmpdSender", "libscmpd");
+        if (r < 0)
+                return r;
         if ((r = set_string(state, "ociVersion", oci)) < 0 ||
             (r = set_string(state, "id", info->id ? info->id : default_id)) < 0 ||
             (r = set_string(state, "status", info->status ? info->status : "running")) < 0)
@@ -248,6 +252,7 @@ _public_ struct scmpd_handoff_state *scmpd_handoff_state_free(struct scmpd_hando
         free(s->id);
         free(s->status);
         free(s->bundle);
+        free(s->sender);
         for (size_t i = 0; i < s->n_annotations; i++) {
                 free(s->annotation_keys[i]);
                 free(s->annotation_values[i]);
@@ -365,7 +370,7 @@ _public_ int scmpd_handoff_parse(const char *buf, size_t len, size_t n_fds_recei
         _cleanup_json_ json_t *root = NULL;
         const char *reason = "malformed payload";
         json_error_t jerr;
-        json_t *fds, *state;
+        json_t *fds, *state, *sender;
         ssize_t span;
         size_t n_seccomp = 0;
         int r;
@@ -401,6 +406,16 @@ _public_ int scmpd_handoff_parse(const char *buf, size_t len, size_t n_fds_recei
                 r = take_pid(root, "pid", true, &s->pid, &reason);
         if (r < 0)
                 goto fail;
+        /* An informational claim: one of another type or too long is ignored, not an error. */
+        sender = json_object_get(root, "scmpdSender");
+        if (json_is_string(sender) && json_string_length(sender) <= 64 &&
+            !memchr(json_string_value(sender), 0, json_string_length(sender))) {
+                s->sender = strdup(json_string_value(sender));
+                if (!s->sender) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+        }
 
         fds = json_object_get(root, "fds");
         if (!json_is_array(fds)) {

@@ -10,8 +10,9 @@
  *
  * Every built-in decides through the plugin ABI's handle(). Being part of scmpd, some also use
  * what the ABI does not offer: audit (audit.c) logs with scmpd's structured journal fields, and
- * the emulating handlers (mount.c, mknod.c) read the notification's listener from the handle's
- * private part (struct scmpd_deferred, daemon.h) to open the target through target.c.
+ * the emulating handlers (mount.c, mknod.c, sysinfo.c, sched.c) read the notification's listener
+ * from the handle's private part (struct scmpd_deferred, daemon.h) to open the target through
+ * target.c.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -138,13 +139,16 @@ static const struct scmpd_handler_ops kill_ops = {
 extern const struct scmpd_handler_ops audit_handler_ops;
 /* The emulating handlers (mount.c, mknod.c, xattr.c). */
 extern const struct scmpd_handler_ops mount_handler_ops, mknod_handler_ops;
+/* The container's view of sysinfo(2) (sysinfo.c); scheduling policies lent (sched.c). */
+extern const struct scmpd_handler_ops sysinfo_handler_ops, sched_handler_ops;
 extern const struct scmpd_handler_ops xattr_handler_ops;
 
 const struct scmpd_handler_ops *builtin_handler(const char *name)
 {
         static const struct scmpd_handler_ops *const all[] = {
                 &continue_ops,      &errno_ops,         &value_ops,         &kill_ops,
-                &audit_handler_ops, &mount_handler_ops, &mknod_handler_ops, &xattr_handler_ops,
+                &audit_handler_ops, &mount_handler_ops, &mknod_handler_ops, &sysinfo_handler_ops,
+                &sched_handler_ops, &xattr_handler_ops,
         };
 
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)

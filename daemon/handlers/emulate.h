@@ -71,3 +71,48 @@ int emulate_parse_refusal(struct json_t *v, struct scmpd_verdict def, struct scm
 /* Log through the host's logger as handler `name`, if the host offers one. */
 void emulate_log(const struct scmpd_handler_host *host, const char *name, int level,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- sysinfo (sysinfo.c) ---- */
+
+struct sysinfo_policy;
+int sysinfo_policy_parse(const char *json, struct sysinfo_policy **ret, const char **ret_why);
+struct sysinfo_policy *sysinfo_policy_free(struct sysinfo_policy *p);
+
+/* The container's view, in bytes and seconds, before it is laid out as struct sysinfo. */
+struct sysinfo_view {
+        uint64_t uptime;
+        unsigned long loads[3];
+        uint64_t procs;
+        uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+};
+struct sysinfo;
+/* Lay out a view as the kernel would (zeroed padding, mem_unit chosen as the kernel does). */
+void sysinfo_fill(struct sysinfo *si, const struct sysinfo_view *v);
+/* The path of the cgroup in the v1 hierarchy with `controller`, or in cgroup2 (NULL), from the
+ * text of a /proc/<tid>/cgroup file: 0; -ENOENT when absent; -EBADMSG when not canonical. */
+int sysinfo_cgroup_path(const char *text, const char *controller, char *buf, size_t size);
+/* The memory and swap of cgroup `path` under the hierarchy mounted at `mnt` (v1 or v2 files)
+ * into *v, which holds the host's values: the lowest limit up to the root, less the usage of
+ * the cgroup that sets it. False (and *v unchanged) when no limit below the host's RAM applies. */
+bool sysinfo_cgroup_memory(const char *mnt, const char *path, bool v2, struct sysinfo_view *v);
+
+/* ---- sched_setscheduler, sched_setparam, sched_setattr (sched.c) ---- */
+
+struct sched_policy;
+int sched_policy_parse(const char *json, struct sched_policy **ret, const char **ret_why);
+struct sched_policy *sched_policy_free(struct sched_policy *p);
+
+/* What a call asks for, from its registers and its one copy of sched_param / sched_attr. */
+struct sched_request {
+        int policy; /* SCHED_OTHER, SCHED_FIFO, ... without SCHED_RESET_ON_FORK */
+        bool reset_on_fork;
+        int priority; /* sched_priority */
+        int nice;     /* sched_attr only: sched_nice (other, batch) */
+        bool has_nice;
+        uint64_t flags; /* sched_attr only: sched_flags */
+};
+/* 0 when the policy allows the request; else the errno to answer: EINVAL for what the kernel
+ * refuses whatever the privilege (an unknown policy, a priority outside the policy's range),
+ * -1 for what this policy refuses (the caller gets the refusal verdict). */
+int sched_policy_check(const struct sched_policy *p, const struct sched_request *req);
+struct scmpd_verdict sched_policy_refusal(const struct sched_policy *p);

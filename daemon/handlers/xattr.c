@@ -21,7 +21,7 @@
  *   }
  *
  * Model. The name was copied once by dispatch.c (target.c) and is judged on that copy; the value
- * is copied once here, through target_read_mem() under the ID-validity discipline, bounded by
+ * is copied once here, through target_read() under the ID-validity discipline, bounded by
  * max_size, judged, and the helper is handed exactly those bytes: a thread of the caller that
  * rewrites either buffer after the copy changes nothing. The helper (helper.c) stays in the
  * initial user namespace, where CAP_SYS_ADMIN is what the kernel checks, and lends only that
@@ -53,6 +53,7 @@
 #define MAX_NAMES 64
 #define MAX_VALUES 64
 #define DEFAULT_MAX_SIZE 256
+#define XATTR_SIZE_MAX_BYTES 65536 /* the kernel's XATTR_SIZE_MAX */
 
 struct xattr_values {
         char *glob;
@@ -191,7 +192,7 @@ int xattr_policy_parse(const char *json, struct xattr_policy **ret, const char *
         }
         v = json_object_get(root, "max_size");
         if (v && (!json_is_integer(v) || json_integer_value(v) < 1 ||
-                  json_integer_value(v) > TARGET_MEM_MAX)) {
+                  json_integer_value(v) > XATTR_SIZE_MAX_BYTES)) {
                 why = "\"max_size\" must be 1..65536";
                 goto fail;
         }
@@ -383,7 +384,7 @@ static void xattr_handle(void *state, const struct scmpd_notification *n,
                 value = malloc(req.value_size);
                 if (!value)
                         goto out;
-                r = target_read_mem(&t, n->args[2], req.value_size, value);
+                r = target_read(&t, n->args[2], value, req.value_size);
                 if (r == -ENOENT || r == -EFAULT) {
                         /* Gone, or the kernel's answer for a bad pointer. */
                         *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = -r };

@@ -82,7 +82,7 @@ for rt in $RUNTIMES; do
                 [ "$(grep -c "\"container\": \"$id\"" "$W/l2.json")" -ge 2 ] && break
                 sleep 0.05
         done
-        jcheck "$rt: listeners shows the init and an exec, both guessed as $rt" \
+        jcheck "$rt: listeners shows the init and an exec, both named $rt" \
                 "[l['runtime'] for l in j if l['container'] == '$id'] == ['$rt', '$rt']" <"$W/l2.json"
         got=$(rt_cmd "$rt" exec "$id" /bin/sh -c "mkdir /tmp/a && mkdir /tmp/b && uname -s" 2>&1 </dev/null)
         [ "$got" = Linux ] && ok "$rt: exec ran under the auditing policy" || bad "$rt: exec said: $got"

@@ -123,7 +123,19 @@ for rt in $RUNTIMES; do
                         [ "$(grep -c '^restarted' "$EV")" -ge $((before + k)) ] && break
                         sleep 0.02
                 done
+                # An adopted listener keeps its runtime name (the fd store records the peer's
+                # executable): what the restarted scmpd shows for this container, if it still runs.
+                "$SCMPCTL_BIN" listeners --control "$W/control.sock" --json 2>/dev/null |
+                        python3 -c 'import json,sys; [print(l["runtime"]) for l in json.load(sys.stdin) if l["container"] == sys.argv[1]]' \
+                                "$id" >>"$W/$rt.runtimes" 2>/dev/null
         done
+        if [ ! -s "$W/$rt.runtimes" ]; then
+                say "note: $rt: the container had ended before a restarted scmpd was asked for its listeners"
+        elif [ "$(sort -u "$W/$rt.runtimes")" = "$rt" ]; then
+                ok "$rt: after each restart the adopted listener is still named $rt"
+        else
+                bad "$rt: runtime after a restart: $(sort -u "$W/$rt.runtimes" | tr '\n' ' ')"
+        fi
         rc=0
         wait "$RPID" || rc=$?
         kills=$(($(grep -c '^restarted' "$EV") - before))

@@ -140,7 +140,7 @@ def test_basic(d, tmp):
             check(r["pid"] == long.pid, "listeners: pid %s is the child's %d" % (r["pid"], long.pid))
             check(r["metadata"] == "meta-1\x1b]0;title\x07", "listeners: metadata, verbatim in JSON")
             check(r["annotations"] == {"org.example/k": "v"}, "listeners: annotations")
-            check(r["runtime"] == "scmpctl", "listeners: runtime guessed from the payload (%s)"
+            check(r["runtime"] == "libscmpd", "listeners: runtime of a libscmpd sender (%s)"
                   % r["runtime"])
             check(r["age_seconds"] >= 0 and r["handled"] == 0 and r["inflight"] == 0,
                   "listeners: age, handled, in flight")
@@ -210,6 +210,46 @@ def test_basic(d, tmp):
     check(written.startswith("# TYPE scmpd_notifications_total counter\n")
           and "\nscmpd_uptime_seconds " in written and written.endswith("\n"),
           "metrics -o for the textfile collector")
+
+
+def test_runtime_names(d, tmp):
+    """The runtime column: the peer's executable (a fact) first, then the payload's claims."""
+    rt = os.path.join(tmp, "rt")
+    os.makedirs(rt, exist_ok=True)
+    for name in ("runc", "crun"):
+        shutil.copy(TARGET, os.path.join(rt, name))  # a copy: /proc/PID/exe resolves links
+        os.chmod(os.path.join(rt, name), 0o755)
+    libpod = ["--annotation", "io.container.manager=libpod"]
+    cases = [
+        (TARGET, [], "libscmpd"),            # scmpdSender from scmpd_handoff_build()
+        (TARGET, libpod, "libscmpd"),        # podman's claim alone names no OCI runtime
+        (os.path.join(rt, "runc"), [], "runc"),
+        (os.path.join(rt, "runc"), libpod, "podman/runc"),
+        (os.path.join(rt, "crun"), libpod, "podman/crun"),
+    ]
+    for i, (exe, extra, want) in enumerate(cases):
+        cid = "audit-rt-%d" % i
+        go = os.path.join(tmp, "rt-go-%d" % i)
+        p = subprocess.Popen([exe, "run", d.handoff, "--id", cid, "--wait-file", go]
+                             + extra + ["getsid=continue"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            wait_for(lambda: any(l.get("container") == cid for l in ctl_json(d, "listeners")))
+            got = [l["runtime"] for l in ctl_json(d, "listeners") if l.get("container") == cid]
+            check(got == [want], "runtime: %s %s is named %s (got %s)"
+                  % (os.path.basename(exe), " ".join(extra), want, got))
+            if want == "podman/runc":
+                rc, out, _ = ctl(d, "listeners")
+                check(rc == 0 and any(cid in ln and " podman/runc " in ln
+                                      for ln in out.splitlines()),
+                      "runtime: the table's RUNTIME column shows podman/runc")
+            open(go, "w").close()
+            out, _ = p.communicate(timeout=120)
+            check(p.returncode == 0, "runtime case %d finished (%s)" % (i, out.strip()))
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
 
 def test_inflight(d, tmp):
@@ -547,6 +587,7 @@ def main():
         d = harness.Daemon(SCMPD, tmp, "main", POLICY)
         try:
             test_basic(d, tmp)
+            test_runtime_names(d, tmp)
             test_inflight(d, tmp)
             test_handlers_and_reload(d, tmp)
             test_authorization(d, tmp)

@@ -194,6 +194,17 @@ EOF
         out=$(timeout -k 2 $TMO "$SCMPCTL_BIN" run --socket "$T/nobody.sock" -- true 2>&1); rc=$?
         if [ $rc -eq 1 ] && grep -q 'cannot hand the listener' <<<"$out"; then ok "scmpctl run without scmpd fails: $out"; else bad "scmpctl run without scmpd: rc=$rc $out"; fi
         expect "scmpctl run passes the exit status" 3 timeout -k 2 $TMO "$SCMPCTL_BIN" run --socket "$SOCK" -- sh -c 'exit 3'
+        # The RUNTIME of its listener is scmpctl: the executable that handed it over (attested).
+        timeout -k 2 $TMO "$SCMPCTL_BIN" run --socket "$SOCK" --id rt-scmpctl -- \
+                sh -c "while [ ! -e '$T/rt-go' ]; do sleep 0.1; done" &
+        rtp=$!
+        rtj() { "$SCMPCTL_BIN" listeners --control "$T/control.sock" --json 2>/dev/null |
+                python3 -c 'import json,sys; print(" ".join(l["runtime"] for l in json.load(sys.stdin) if l["container"] == "rt-scmpctl"))'; }
+        for _ in $(seq 1 1200); do [ -n "$(rtj)" ] && break; sleep 0.1; done
+        got=$(rtj)
+        [ "$got" = scmpctl ] && ok "scmpctl run: listeners names its runtime scmpctl" || bad "scmpctl run: runtime '$got', wanted scmpctl"
+        touch "$T/rt-go"
+        wait $rtp || bad "scmpctl run (runtime case) failed"
 fi
 
 # ---- in-flight cap and per-thread order

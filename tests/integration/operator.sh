@@ -97,6 +97,23 @@ missing += [k for k in nkeys if not re.search(r"^\.B %s$" % k, mknod, re.M)]
 print("keys %d, flags %d, mknod keys %d; missing: %s" % (len(keys), len(flags), len(nkeys), missing))
 sys.exit(1 if missing or len(keys) < 10 or len(flags) < 10 or len(nkeys) < 3 else 0)
 EOP
+# ... and every option of the sysinfo and sched handlers (issue 24), and sched's policy names
+python3 - "$SRC" <<'EOP' && ok "scmpd.json(5) documents every sysinfo and sched option" || bad "scmpd.json(5) misses sysinfo or sched options"
+import re, sys
+src = sys.argv[1]
+man = open(src + "/docs/man/scmpd.json.5").read()
+missing, n = [], 0
+for name, sect in (("sysinfo", "SYSINFO"), ("sched", "SCHED")):
+    m = re.search(r"^\.SH %s HANDLER OPTIONS\n(.*?)^\.SH " % sect, man, re.S | re.M)
+    text = m.group(1) if m else ""
+    c = open(src + "/daemon/handlers/%s.c" % name).read()
+    keys = re.findall(r'"(\w+)"', re.search(r"keys\[\] = \{(.*?)\};", c, re.S).group(1))
+    words = keys + (re.findall(r'\{ "(\w+)", SCHED_\w+ \}', c) if name == "sched" else [])
+    n += len(words)
+    missing += ["%s:%s" % (name, k) for k in words if not re.search(r"^\.BR? %s\b" % k, text, re.M)]
+print("sysinfo and sched words %d; missing: %s" % (n, missing))
+sys.exit(1 if missing or n < 13 else 0)
+EOP
 
 # ---- typos are errors (no daemon needed: they fail before connecting)
 "$SCMPCTL_BIN" monitor --control "$T/none.sock" --syscall mkdri >"$T/o" 2>"$T/e"

@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -405,6 +406,7 @@ static void xattr_checks(void)
         const char *opaque = "trusted.overlay.opaque";
         char path[300];
         unsigned set = 0, refused = 0;
+        char *prot_none;
         pthread_t th;
         int fd, e;
 
@@ -429,6 +431,16 @@ static void xattr_checks(void)
         e = xerr(setxattr(tpath("/dev/ovl/file"), opaque, (const void *)bad_address, 1, 0));
         check(e == EFAULT, "an unreadable value pointer gets the kernel's EFAULT (%s)",
               strerror(e));
+        /* A value the kernel could not read (PROT_NONE), though /proc/<pid>/mem could. */
+        prot_none = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (prot_none != MAP_FAILED) {
+                prot_none[0] = 'y';
+                mprotect(prot_none, 4096, PROT_NONE);
+                e = xerr(setxattr(tpath("/dev/ovl/file"), opaque, prot_none, 1, 0));
+                check(e == EFAULT, "a value on a PROT_NONE page gets the kernel's EFAULT (%s)",
+                      strerror(e));
+                munmap(prot_none, 4096);
+        }
         e = xerr(setxattr(tpath("/dev/ovl/file"), (const char *)bad_address, "y", 1, 0));
         check(e == EACCES, "an unreadable name pointer is refused (%s)", strerror(e));
         e = xerr(setxattr(tpath("/rootonly"), opaque, "y", 1, 0));

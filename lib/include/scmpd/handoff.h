@@ -89,6 +89,9 @@ struct scmpd_handoff_state {
         char **annotation_values;
         size_t n_fd_names;       /* entries in `fds` */
         size_t seccomp_fd_index; /* index of "seccompFd" in `fds` */
+        /* Top-level "scmpdSender": who built the payload, a claim ("libscmpd" from
+         * scmpd_handoff_build()). Informational: scmpd names the runtime with it, nothing more. */
+        char *sender;
 };
 
 /*
