@@ -343,7 +343,8 @@ static int make_instance(struct parse *p, const char *name, json_t *conf, const 
         handler_host_init(h, ops->abi_version);
         h->name = strdup(name);
         h->wants_strings = !builtin_handler(name) || strcmp(name, "audit") == 0 ||
-                           strcmp(name, "mount") == 0 || strcmp(name, "mknod") == 0; /* emulate */
+                           strcmp(name, "mount") == 0 || strcmp(name, "mknod") == 0 ||
+                           strcmp(name, "xattr") == 0; /* emulate */
         if (!h->name || add_instance(p, h) < 0) {
                 free(h->name);
                 free(h);

@@ -137,17 +137,18 @@ static const struct scmpd_handler_ops kill_ops = {
 };
 
 extern const struct scmpd_handler_ops audit_handler_ops;
-/* The emulating handlers (mount.c, mknod.c). */
+/* The emulating handlers (mount.c, mknod.c, xattr.c). */
 extern const struct scmpd_handler_ops mount_handler_ops, mknod_handler_ops;
 /* The container's view of sysinfo(2) (sysinfo.c); scheduling policies lent (sched.c). */
 extern const struct scmpd_handler_ops sysinfo_handler_ops, sched_handler_ops;
+extern const struct scmpd_handler_ops xattr_handler_ops;
 
 const struct scmpd_handler_ops *builtin_handler(const char *name)
 {
         static const struct scmpd_handler_ops *const all[] = {
-                &continue_ops,      &errno_ops,           &value_ops,
-                &kill_ops,          &audit_handler_ops,   &mount_handler_ops,
-                &mknod_handler_ops, &sysinfo_handler_ops, &sched_handler_ops,
+                &continue_ops,      &errno_ops,         &value_ops,         &kill_ops,
+                &audit_handler_ops, &mount_handler_ops, &mknod_handler_ops, &sysinfo_handler_ops,
+                &sched_handler_ops, &xattr_handler_ops,
         };
 
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)

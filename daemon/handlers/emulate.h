@@ -1,7 +1,7 @@
 /*
- * The emulating built-in handlers, mount and mknod: their policies, parsed from the handler
+ * The emulating built-in handlers, mount, mknod and xattr: their policies, parsed from the handler
  * instance's JSON configuration and checked without touching any process, so that they can be
- * tested on their own. The handlers (mount.c, mknod.c) then act through helper.c.
+ * tested on their own. The handlers (mount.c, mknod.c, xattr.c) then act through helper.c.
  */
 #pragma once
 
@@ -14,6 +14,7 @@
 
 struct mount_policy;
 struct mknod_policy;
+struct xattr_policy;
 
 /* Outcomes of the *_policy_check() functions. */
 enum emulate_decision {
@@ -48,7 +49,23 @@ enum emulate_decision mknod_policy_check(const struct mknod_policy *p, bool at,
                                          struct helper_request *ret_req);
 struct scmpd_verdict mknod_policy_refusal(const struct mknod_policy *p);
 
-/* Shared by both: {"refuse": "continue" | "EPERM" | 13} into a verdict; -EINVAL if bad. */
+int xattr_policy_parse(const char *json, struct xattr_policy **ret, const char **ret_why);
+struct xattr_policy *xattr_policy_free(struct xattr_policy *p);
+/* Which xattr call a syscall name is: XATTR_KIND_* bits, or -1 when it is none of the six. */
+#define XATTR_KIND_FD 1       /* fsetxattr, fremovexattr: args[0] is an fd */
+#define XATTR_KIND_NOFOLLOW 2 /* lsetxattr, lremovexattr */
+#define XATTR_KIND_REMOVE 4   /* the removexattr family */
+int xattr_syscall_kind(const char *syscall);
+/* Decide on the registers and the copies of the path and name (the value is not read yet). */
+enum emulate_decision xattr_policy_check(const struct xattr_policy *p, int kind,
+                                         const uint64_t args[6], const char *const strings[6],
+                                         struct helper_request *ret_req);
+/* Is this value (the copy read once from the caller) one the policy allows for `name`? */
+bool xattr_policy_value_ok(const struct xattr_policy *p, const char *name, const void *value,
+                           size_t size);
+struct scmpd_verdict xattr_policy_refusal(const struct xattr_policy *p);
+
+/* Shared by all three: {"refuse": "continue" | "EPERM" | 13} into a verdict; -EINVAL if bad. */
 struct json_t;
 int emulate_parse_refusal(struct json_t *v, struct scmpd_verdict def, struct scmpd_verdict *ret);
 
