@@ -49,7 +49,7 @@ enum emulate_decision mknod_policy_check(const struct mknod_policy *p, bool at,
                                          struct helper_request *ret_req);
 struct scmpd_verdict mknod_policy_refusal(const struct mknod_policy *p);
 
-int xattr_policy_parse(const char *json, struct xattr_policy **ret, const char **ret_why);
+int xattr_policy_parse(const char *json, struct xattr_policy **ret, char **ret_error);
 struct xattr_policy *xattr_policy_free(struct xattr_policy *p);
 /* Which xattr call a syscall name is: XATTR_KIND_* bits, or -1 when it is none of the six. */
 #define XATTR_KIND_FD 1       /* fsetxattr, fremovexattr: args[0] is an fd */

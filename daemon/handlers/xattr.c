@@ -98,7 +98,7 @@ struct xattr_policy *xattr_policy_free(struct xattr_policy *p)
 static bool trusted_glob(const char *g)
 {
         return g && strncmp(g, "trusted.", 8) == 0 && strlen(g) <= XATTR_NAME_MAX_LEN &&
-               !glob_error(g);
+               glob_check(g, NULL) == 0;
 }
 
 static int strv_from_json(json_t *v, size_t max, bool (*ok)(const char *), char ***ret,
@@ -126,10 +126,9 @@ static int strv_from_json(json_t *v, size_t max, bool (*ok)(const char *), char 
         return 0;
 }
 
-static char why_buf[192];
-
-int xattr_policy_parse(const char *json, struct xattr_policy **ret, const char **ret_why)
+int xattr_policy_parse(const char *json, struct xattr_policy **ret, char **ret_error)
 {
+        char why_buf[192];
         json_auto_t *root = NULL;
         json_t *v, *x;
         struct xattr_policy *p;
@@ -137,7 +136,8 @@ int xattr_policy_parse(const char *json, struct xattr_policy **ret, const char *
 
         root = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
         if (!json_is_object(root)) {
-                *ret_why = "the configuration is not a JSON object";
+                if (ret_error)
+                        *ret_error = strdup("the configuration is not a JSON object");
                 return -EINVAL;
         }
         p = calloc(1, sizeof(*p));
@@ -222,7 +222,8 @@ int xattr_policy_parse(const char *json, struct xattr_policy **ret, const char *
         return 0;
 fail:
         xattr_policy_free(p);
-        *ret_why = why ? why : "invalid configuration";
+        if (ret_error)
+                *ret_error = strdup(why ? why : "invalid configuration");
         return -EINVAL;
 }
 
@@ -317,18 +318,18 @@ bool xattr_policy_value_ok(const struct xattr_policy *p, const char *name, const
 
 /* ---- the handler ---- */
 
-#define say(p, level, ...) emulate_log((p)->host, "xattr", level, __VA_ARGS__)
+#define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
 static int xattr_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
 {
         struct xattr_policy *p = NULL;
-        const char *why = NULL;
+        _cleanup_free_ char *why = NULL;
         int r;
 
         r = xattr_policy_parse(conf, &p, &why);
         if (r < 0) {
-                if (host && host->log && why)
-                        host->log(LOG_ERR, "xattr", why);
+                if (host && why)
+                        host->log_fields(host, LOG_ERR, why, NULL, 0);
                 return r;
         }
         p->host = host;

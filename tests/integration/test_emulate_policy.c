@@ -476,9 +476,10 @@ static void test_mknod(void **state)
 static struct xattr_policy *xp(const char *json)
 {
         struct xattr_policy *p = NULL;
-        const char *why = NULL;
+        char *why = NULL;
 
         assert_int_equal(xattr_policy_parse(json, &p, &why), 0);
+        assert_null(why);
         assert_non_null(p);
         return p;
 }
@@ -516,12 +517,13 @@ static void test_xattr_parse(void **state)
                 "{\"names\": [\"trusted.a\"], \"other\": 1}",
         };
         struct xattr_policy *p = NULL;
-        const char *why;
+        char *why;
 
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 why = NULL;
                 if (xattr_policy_parse(bad[i], &p, &why) != -EINVAL || !why)
                         fail_msg("accepted: %s", bad[i]);
+                free(why);
                 assert_null(p);
         }
         p = xp("{\"names\": [\"trusted.overlay.*\"]}");
