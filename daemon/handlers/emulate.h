@@ -74,6 +74,34 @@ int emulate_parse_refusal(struct json_t *v, struct scmpd_verdict def, struct scm
 void emulate_log(const struct scmpd_handler_host *host, int level, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* Every emulating handler starts and stops the same way: NAME_policy_parse() the configuration
+ * (a refusal is logged through the instance's host, then returned), keep the host in the
+ * policy (struct NAME_policy has a `host` member) for its logging, and NAME_policy_free() it at
+ * stop. This defines NAME_start() and NAME_stop() for the handler's ops. */
+#define EMULATE_DEFINE_START_STOP(name)                                                  \
+        static int name##_start(const struct scmpd_handler_host *host, const char *conf, \
+                                void **ret_state)                                        \
+        {                                                                                \
+                struct name##_policy *p = NULL;                                          \
+                _cleanup_free_ char *why = NULL;                                         \
+                int r;                                                                   \
+                                                                                         \
+                r = name##_policy_parse(conf, &p, &why);                                 \
+                if (r < 0) {                                                             \
+                        if (host && why)                                                 \
+                                host->log_fields(host, LOG_ERR, why, NULL, 0);           \
+                        return r;                                                        \
+                }                                                                        \
+                p->host = host;                                                          \
+                *ret_state = p;                                                          \
+                return 0;                                                                \
+        }                                                                                \
+                                                                                         \
+        static void name##_stop(void *state)                                             \
+        {                                                                                \
+                name##_policy_free(state);                                               \
+        }
+
 /* ---- sysinfo (sysinfo.c) ---- */
 
 struct sysinfo_policy;

@@ -180,27 +180,7 @@ enum emulate_decision mknod_policy_check(const struct mknod_policy *p, bool at,
 
 #define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
-static int mknod_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
-{
-        struct mknod_policy *p = NULL;
-        _cleanup_free_ char *why = NULL;
-        int r;
-
-        r = mknod_policy_parse(conf, &p, &why);
-        if (r < 0) {
-                if (host && why)
-                        host->log_fields(host, LOG_ERR, why, NULL, 0);
-                return r;
-        }
-        p->host = host;
-        *ret_state = p;
-        return 0;
-}
-
-static void mknod_stop(void *state)
-{
-        mknod_policy_free(state);
-}
+EMULATE_DEFINE_START_STOP(mknod)
 
 static void mknod_handle(void *state, const struct scmpd_notification *n,
                          struct scmpd_deferred *deferred, struct scmpd_verdict *ret)

@@ -573,27 +573,7 @@ void emulate_log(const struct scmpd_handler_host *host, int level, const char *f
 
 #define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
-static int mount_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
-{
-        struct mount_policy *p = NULL;
-        _cleanup_free_ char *why = NULL;
-        int r;
-
-        r = mount_policy_parse(conf, &p, &why);
-        if (r < 0) {
-                if (host && why)
-                        host->log_fields(host, LOG_ERR, why, NULL, 0);
-                return r;
-        }
-        p->host = host;
-        *ret_state = p;
-        return 0;
-}
-
-static void mount_stop(void *state)
-{
-        mount_policy_free(state);
-}
+EMULATE_DEFINE_START_STOP(mount)
 
 static void mount_handle(void *state, const struct scmpd_notification *n,
                          struct scmpd_deferred *deferred, struct scmpd_verdict *ret)

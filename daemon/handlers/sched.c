@@ -206,27 +206,7 @@ int sched_policy_check(const struct sched_policy *p, const struct sched_request 
 
 #define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
-static int sched_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
-{
-        struct sched_policy *p = NULL;
-        _cleanup_free_ char *why = NULL;
-        int r;
-
-        r = sched_policy_parse(conf, &p, &why);
-        if (r < 0) {
-                if (host && why)
-                        host->log_fields(host, LOG_ERR, why, NULL, 0);
-                return r;
-        }
-        p->host = host;
-        *ret_state = p;
-        return 0;
-}
-
-static void sched_stop(void *state)
-{
-        sched_policy_free(state);
-}
+EMULATE_DEFINE_START_STOP(sched)
 
 enum call {
         SETSCHEDULER,

@@ -352,27 +352,7 @@ static int cgroup_procs(const char *cgtext, uint64_t *ret)
 
 #define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
-static int sysinfo_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
-{
-        struct sysinfo_policy *p = NULL;
-        _cleanup_free_ char *why = NULL;
-        int r;
-
-        r = sysinfo_policy_parse(conf, &p, &why);
-        if (r < 0) {
-                if (host && why)
-                        host->log_fields(host, LOG_ERR, why, NULL, 0);
-                return r;
-        }
-        p->host = host;
-        *ret_state = p;
-        return 0;
-}
-
-static void sysinfo_stop(void *state)
-{
-        sysinfo_policy_free(state);
-}
+EMULATE_DEFINE_START_STOP(sysinfo)
 
 /* The container's view of the target into *v; a part that cannot be read keeps the host's. */
 static int build_view(const struct sysinfo_policy *p, const struct target *t,

@@ -320,27 +320,7 @@ bool xattr_policy_value_ok(const struct xattr_policy *p, const char *name, const
 
 #define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
-static int xattr_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
-{
-        struct xattr_policy *p = NULL;
-        _cleanup_free_ char *why = NULL;
-        int r;
-
-        r = xattr_policy_parse(conf, &p, &why);
-        if (r < 0) {
-                if (host && why)
-                        host->log_fields(host, LOG_ERR, why, NULL, 0);
-                return r;
-        }
-        p->host = host;
-        *ret_state = p;
-        return 0;
-}
-
-static void xattr_stop(void *state)
-{
-        xattr_policy_free(state);
-}
+EMULATE_DEFINE_START_STOP(xattr)
 
 static void xattr_handle(void *state, const struct scmpd_notification *n,
                          struct scmpd_deferred *deferred, struct scmpd_verdict *ret)
