@@ -62,6 +62,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/check.h"
 #include "../common/child.h"
 #include "scmpd/handoff.h"
 #include "notify_filter.h"
@@ -72,22 +73,6 @@
 
 static char T[64];
 static char sock_path[128];
-static int failures;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(bool ok, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s: ", ok ? "ok" : "FAIL");
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        fflush(stdout);
-        if (!ok)
-                failures++;
-}
 
 static char *tpath(const char *rel)
 {
@@ -156,7 +141,7 @@ static int child_main(void *arg)
         char c = 'u';
         int sock, listener, r;
 
-        failures = 0; /* this process counts its own */
+        fails = 0; /* this process counts its own */
         /* A directory fd from the host's mount namespace, as a volume fd passed in would be:
          * after the unshare it names a mount the child's namespace does not have. */
         host_dirfd = open(tpath("/xhost"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -276,7 +261,7 @@ out:
         close(down[1]);
 }
 
-/* ---- the children's checks (they print and count their own failures) ---- */
+/* ---- the children's checks (they print and count their own fails) ---- */
 
 static bool is_mountpoint(const char *path)
 {
@@ -639,7 +624,7 @@ static int body_main(struct child_args *a)
         check(mknod("../dev/../dev/random", S_IFCHR | 0666, makedev(1, 8)) == 0 &&
                       stat(tpath("/dev/random"), &st) == 0,
               "relative \"..\" paths resolve like the caller's own");
-        return failures ? 1 : 0;
+        return fails ? 1 : 0;
 }
 
 static int body_hostns(struct child_args *a)
@@ -649,7 +634,7 @@ static int body_hostns(struct child_args *a)
         check(!is_mountpoint(tpath("/mnt/a")), "nothing mounted in the host's namespace");
         check(setxattr(tpath("/xhost"), "trusted.overlay.opaque", "y", 1, 0) < 0 && errno == EACCES,
               "setxattr from the host's mount namespace is refused");
-        return failures ? 1 : 0;
+        return fails ? 1 : 0;
 }
 
 /* Keep scmpd emulating until the parent kills us. */
@@ -701,7 +686,7 @@ static int body_needcap(struct child_args *a)
         expect_mount(EACCES, "none", tpath("/mnt/a"), "tmpfs", 0,
                      "require_cap_sys_admin refuses a caller without it");
         check(!is_mountpoint(tpath("/mnt/a")), "nothing mounted");
-        return failures ? 1 : 0;
+        return fails ? 1 : 0;
 }
 
 /* ---- TOCTOU: a thread rewrites the path while mount(2) is in flight ---- */
@@ -768,7 +753,7 @@ static int body_race(struct child_args *a)
                refused, other);
         check(wrong == 0, "no mount ever landed on the rewritten path (%u violations)", wrong);
         check(mounted > 0, "mounts of the checked path still happened during the race");
-        return failures ? 1 : 0;
+        return fails ? 1 : 0;
 }
 
 /* ---- the parent: scmpd and the tree ---- */
@@ -902,7 +887,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < 4800 && stat(sock_path, &st) < 0; i++) /* 120 s */
                 usleep(25000);
         check(stat(sock_path, &st) == 0, "scmpd listens");
-        if (failures == 0) {
+        if (fails == 0) {
                 run_child("main", "emulate", false, body_main);
                 xattr_host_checks();
                 run_child("needcap", "needcap", false, body_needcap);
@@ -924,7 +909,7 @@ int main(int argc, char **argv)
         kill(daemon, SIGTERM);
         if (child_reap(daemon, 10000, &status) < 0)
                 check(false, "scmpd did not stop on SIGTERM");
-        if (failures) {
+        if (fails) {
                 printf("---- scmpd log\n");
                 fflush(stdout);
                 snprintf(cmd, sizeof(cmd), "grep -v -e ' audit: ' -e '/evil/' %s | tail -n 60",
@@ -936,6 +921,6 @@ int main(int argc, char **argv)
                  getenv("EMULATE_KEEP") ? "echo kept" : "rm -rf", T);
         if (system(cmd) < 0)
                 perror("system");
-        printf("emulate: %d failure(s)\n", failures);
-        return failures ? 1 : 0;
+        printf("emulate: %d failure(s)\n", fails);
+        return fails ? 1 : 0;
 }
