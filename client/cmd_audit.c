@@ -13,8 +13,9 @@
  * example Docker's default) and appends one rule with only the syscalls that the base does not
  * already allow unconditionally. A syscall whose every recorded call was refused (errno or kill)
  * is left out unless --allow-refused; a container that was not recorded with a template gives a
- * warning, since then only part of its syscalls was seen. The result is parsed and compiled with
- * libscmpd before it is written.
+ * warning, since then only part of its syscalls was seen. With --learn-args, syscalls whose
+ * flag-like argument was recorded completely are allowed with the recorded values only (learn.c).
+ * The result is parsed and compiled with libscmpd before it is written.
  *
  * The runtime's needs are what the runtime itself calls after its filter is loaded and that a
  * recording may miss: calls it refuses to notify (runc: write), and for runc the Go runtime's
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "learn.h"
 #include "scmpctl.h"
 #include "scmpd/arch.h"
 #include "scmpd/filter.h"
@@ -47,6 +49,7 @@ struct runtime_facts {
         const char *name;
         const char *const *refuses_notify; /* never notified: the template leaves them out */
         const char *const *needs;          /* always allowed by a learned profile */
+        const char *const *whole; /* never narrowed by --learn-args, whatever was recorded */
 };
 
 /* runc 1.1 rejects a profile with SCMP_ACT_NOTIFY on write: its init writes to the sync pipe
@@ -61,14 +64,22 @@ static const char *const runc_needs[] = {
         "fcntl",          "epoll_pwait",  "epoll_ctl",   "exit",   "exit_group", "newfstatat",
         "fstat",          "getppid",      NULL,
 };
+/* ... and one of those threads may start another (clone with the thread flags, which the
+ * workload itself may never use): --learn-args leaves clone whole under runc. */
+static const char *const runc_whole[] = { "clone", NULL };
 static const char *const none[] = { NULL };
 /* crun (C) and scmpctl run load the filter just before execve. */
 static const char *const exec_needs[] = { "execve", "close", "exit", "exit_group", NULL };
+/* scmpctl run compiles with libscmpd, which refuses NOTIFY on write as runc does: write is
+ * never recorded, so it is always allowed. */
+static const char *const scmpctl_needs[] = {
+        "execve", "close", "exit", "exit_group", "write", NULL
+};
 
 static const struct runtime_facts runtimes[] = {
-        { "runc", runc_refuses, runc_needs },
-        { "crun", none, exec_needs },
-        { "scmpctl", none, exec_needs },
+        { "runc", runc_refuses, runc_needs, runc_whole },
+        { "crun", none, exec_needs, none },
+        { "scmpctl", runc_refuses, scmpctl_needs, none },
 };
 
 static const struct runtime_facts *runtime_by_name(const char *name)
@@ -280,6 +291,7 @@ struct learned {
         json_t *allowed; /* name -> true */
         json_t *refused; /* name -> calls refused, for syscalls with no other outcome */
         json_t *arches;  /* "SCMP_ARCH_..." -> true */
+        json_t *args;    /* with --learn-args: learn.c's accumulator, else NULL */
         const struct runtime_facts *rt;
         bool partial;
 };
@@ -362,6 +374,8 @@ static int learn_container(struct learned *l, json_t *ct, bool allow_refused)
                         continue;
                 }
                 json_object_set_new(l->allowed, name, json_true());
+                if (l->args)
+                        learn_args_add(l->args, name, a->name, s, allow_refused);
         }
         return 0;
 }
@@ -425,21 +439,26 @@ static int cmd_audit_profile(int argc, char **argv)
                 { "base", required_argument, NULL, 'b' },
                 { "runtime", required_argument, NULL, 'r' },
                 { "allow-refused", no_argument, NULL, 'A' },
+                { "learn-args", no_argument, NULL, 'L' },
                 { "control", required_argument, NULL, 's' },
                 { "socket", required_argument, NULL, 's' },
+                { "timeout", required_argument, NULL, 'T' },
                 { "output", required_argument, NULL, 'o' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         static const char *const text =
                 "profile --container GLOB [--container GLOB]... [--base PROFILE] "
-                "[--runtime runc|crun|scmpctl] [--allow-refused] [-o FILE] [--control PATH]";
+                "[--runtime runc|crun|scmpctl] [--allow-refused] [--learn-args] [-o FILE] "
+                "[--control PATH] [--timeout SECONDS]";
         const char *globs[MAX_GLOBS], *base_path = NULL, *output = NULL, *socket = NULL;
         struct learned l = {};
         const struct runtime_facts *forced = NULL;
-        bool allow_refused = false;
+        bool allow_refused = false, learn_args = false;
+        int timeout_ms = -1;
         size_t n_globs = 0, matched = 0, i;
         json_t *reply = NULL, *res, *ct, *prof = NULL, *base_set = NULL, *extra, *v;
+        json_t *whole = NULL, *arg_rules = NULL; /* syscalls never narrowed; argument rules */
         _cleanup_free_ char *out = NULL;
         const char *k;
         int c, r, ret = EXIT_FAILURE;
@@ -465,6 +484,17 @@ static int cmd_audit_profile(int argc, char **argv)
                 case 'A':
                         allow_refused = true;
                         break;
+                case 'L':
+                        learn_args = true;
+                        break;
+                case 'T': {
+                        unsigned ms;
+
+                        if (scmpctl_parse_timeout(optarg, &ms) < 0)
+                                return EXIT_USAGE;
+                        timeout_ms = (int)ms;
+                        break;
+                }
                 case 's':
                         socket = optarg;
                         break;
@@ -480,14 +510,19 @@ static int cmd_audit_profile(int argc, char **argv)
         if (optind != argc || n_globs == 0)
                 return audit_usage(false, text);
 
-        r = scmpctl_control_call(socket, json_pack("{s:s}", "command", "audit"), &reply, &res);
+        r = scmpctl_control_call(socket, timeout_ms, json_pack("{s:s}", "command", "audit"), &reply,
+                                 &res);
         if (r)
                 return r;
         l.allowed = json_object();
         l.refused = json_object();
         l.arches = json_object();
+        l.args = learn_args ? learn_args_new() : NULL;
         base_set = json_object();
-        if (!l.allowed || !l.refused || !l.arches || !base_set)
+        whole = json_object();
+        arg_rules = json_array();
+        if (!arg_rules || !l.allowed || !l.refused || !l.arches || !base_set || !whole ||
+            (learn_args && !l.args))
                 goto out;
         json_array_foreach (json_object_get(res, "containers"), i, ct) {
                 const char *id = json_string_value(json_object_get(ct, "id"));
@@ -519,9 +554,14 @@ static int cmd_audit_profile(int argc, char **argv)
                         "scmpctl: warning: %s is left out: all %lld of its calls were refused "
                         "(--allow-refused keeps it)\n",
                         k, (long long)json_integer_value(v));
-        if (l.rt)
-                for (const char *const *n = l.rt->needs; *n; n++)
+        if (l.rt) {
+                for (const char *const *n = l.rt->needs; *n; n++) {
                         json_object_set_new(l.allowed, *n, json_true());
+                        json_object_set_new(whole, *n, json_true());
+                }
+                for (const char *const *n = l.rt->whole; *n; n++)
+                        json_object_set_new(whole, *n, json_true());
+        }
 
         if (base_path) {
                 json_error_t jerr;
@@ -537,7 +577,11 @@ static int cmd_audit_profile(int argc, char **argv)
                         goto out;
                 fprintf(stderr, "scmpctl: %zu syscalls observed beyond %s\n",
                         json_array_size(extra), base_path);
-                if (json_array_size(extra)) {
+                if (l.args && learn_args_rules(l.args, extra, whole, arg_rules, stderr) < 0) {
+                        json_decref(extra);
+                        goto out;
+                }
+                if (json_array_size(extra) || json_array_size(arg_rules)) {
                         json_t *rules = json_object_get(prof, "syscalls");
 
                         if (!rules) {
@@ -545,22 +589,38 @@ static int cmd_audit_profile(int argc, char **argv)
                                 json_object_set_new(prof, "syscalls", rules);
                         }
                         if (!json_is_array(rules) ||
-                            json_array_append_new(
-                                    rules, json_pack("{s:o,s:s,s:s}", "names", extra, "action",
-                                                     "SCMP_ACT_ALLOW", "comment",
-                                                     "learned by scmpctl audit profile")) < 0) {
+                            (json_array_size(extra) &&
+                             json_array_append_new(
+                                     rules, json_pack("{s:O,s:s,s:s}", "names", extra, "action",
+                                                      "SCMP_ACT_ALLOW", "comment",
+                                                      "learned by scmpctl audit profile")) < 0) ||
+                            json_array_extend(rules, arg_rules) < 0) {
+                                json_decref(extra);
                                 scmpctl_err("%s: no syscalls array", base_path);
                                 goto out;
                         }
-                } else {
-                        json_decref(extra);
                 }
+                json_decref(extra);
         } else {
                 json_t *names = sorted_keys(l.allowed, NULL), *arches = sorted_keys(l.arches, NULL);
+                json_t *rules = json_array();
 
-                prof = json_pack("{s:s,s:i,s:o,s:[{s:o,s:s}]}", "defaultAction", "SCMP_ACT_ERRNO",
-                                 "defaultErrnoRet", 1, "architectures", arches, "syscalls", "names",
-                                 names, "action", "SCMP_ACT_ALLOW");
+                if (names && rules && l.args &&
+                    learn_args_rules(l.args, names, whole, arg_rules, stderr) < 0)
+                        names = (json_decref(names), NULL);
+                if (names && rules && json_array_size(names))
+                        json_array_append_new(rules, json_pack("{s:O,s:s}", "names", names,
+                                                               "action", "SCMP_ACT_ALLOW"));
+                if (rules)
+                        json_array_extend(rules, arg_rules);
+                prof = names && rules && arches
+                               ? json_pack("{s:s,s:i,s:O,s:O}", "defaultAction", "SCMP_ACT_ERRNO",
+                                           "defaultErrnoRet", 1, "architectures", arches,
+                                           "syscalls", rules)
+                               : NULL;
+                json_decref(names);
+                json_decref(arches);
+                json_decref(rules);
         }
         out = prof ? json_dumps(prof, JSON_INDENT(2)) : NULL;
         if (!out)
@@ -576,7 +636,10 @@ out:
         json_decref(l.allowed);
         json_decref(l.refused);
         json_decref(l.arches);
+        json_decref(l.args);
         json_decref(base_set);
+        json_decref(whole);
+        json_decref(arg_rules);
         return ret;
 }
 
@@ -588,13 +651,16 @@ static int cmd_audit_clear(int argc, char **argv)
                 { "container", required_argument, NULL, 'c' },
                 { "control", required_argument, NULL, 's' },
                 { "socket", required_argument, NULL, 's' },
+                { "timeout", required_argument, NULL, 'T' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
-        static const char *const text = "clear [--container ID] [--control PATH]";
+        static const char *const text =
+                "clear [--container ID] [--control PATH] [--timeout SECONDS]";
         const char *container = NULL, *socket = NULL;
         json_t *req, *reply, *res;
-        int c, r;
+        int c, r, timeout_ms = -1;
+        unsigned ms;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
@@ -604,6 +670,11 @@ static int cmd_audit_clear(int argc, char **argv)
                         break;
                 case 's':
                         socket = optarg;
+                        break;
+                case 'T':
+                        if (scmpctl_parse_timeout(optarg, &ms) < 0)
+                                return EXIT_USAGE;
+                        timeout_ms = (int)ms;
                         break;
                 case 'h':
                         return audit_usage(true, text);
@@ -616,7 +687,7 @@ static int cmd_audit_clear(int argc, char **argv)
         req = json_pack("{s:s}", "command", "audit-clear");
         if (req && container)
                 json_object_set_new(req, "container", json_string(container));
-        r = scmpctl_control_call(socket, req, &reply, &res);
+        r = scmpctl_control_call(socket, timeout_ms, req, &reply, &res);
         if (r)
                 return r;
         printf("%s\n",

@@ -278,9 +278,31 @@ static int call(const struct ctl_opts *o, json_t *req, json_t **ret_reply, json_
         return 0;
 }
 
-int scmpctl_control_call(const char *socket, json_t *req, json_t **ret_reply, json_t **ret_result)
+int scmpctl_parse_timeout(const char *arg, unsigned *ret_ms)
 {
-        struct ctl_opts o = { .socket = socket, .timeout_ms = DEFAULT_TIMEOUT_MS };
+        char *end = NULL;
+        double sec;
+
+        errno = 0;
+        sec = strtod(arg, &end);
+        if (errno || end == arg || *end || !(sec >= 0 && sec <= 86400)) {
+                scmpctl_err("--timeout: '%s' is not a number of seconds (0..86400, 0 waits "
+                            "forever)",
+                            arg);
+                return -EINVAL;
+        }
+        *ret_ms = (unsigned)(sec * 1000 + 0.5);
+        if (sec > 0 && *ret_ms == 0)
+                *ret_ms = 1;
+        return 0;
+}
+
+int scmpctl_control_call(const char *socket, int timeout_ms, json_t *req, json_t **ret_reply,
+                         json_t **ret_result)
+{
+        struct ctl_opts o = { .socket = socket,
+                              .timeout_ms =
+                                      timeout_ms < 0 ? DEFAULT_TIMEOUT_MS : (unsigned)timeout_ms };
 
         if (!o.socket || !*o.socket)
                 o.socket = getenv("SCMPD_CONTROL_SOCKET");
@@ -342,23 +364,10 @@ static int parse_opts(int argc, char **argv, const char *allowed, struct ctl_opt
                 case OPT_JSON:
                         o->json = true;
                         continue;
-                case OPT_TIMEOUT: {
-                        char *end = NULL;
-                        double sec;
-
-                        errno = 0;
-                        sec = strtod(optarg, &end);
-                        if (errno || end == optarg || *end || !(sec >= 0 && sec <= 86400)) {
-                                scmpctl_err("--timeout: '%s' is not a number of seconds "
-                                            "(0..86400, 0 waits forever)",
-                                            optarg);
+                case OPT_TIMEOUT:
+                        if (scmpctl_parse_timeout(optarg, &o->timeout_ms) < 0)
                                 return -1;
-                        }
-                        o->timeout_ms = (unsigned)(sec * 1000 + 0.5);
-                        if (sec > 0 && o->timeout_ms == 0)
-                                o->timeout_ms = 1;
                         continue;
-                }
                 case 'h':
                         help_requested = true;
                         return -1;
@@ -541,6 +550,10 @@ int cmd_status(int argc, char **argv)
 
         if (parse_opts(argc, argv, "", &o, &oi) < 0 || oi != argc)
                 return usage("status [--control PATH] [--json]");
+        /* The library's own facts come first: they hold whether scmpd runs or not. */
+        if (!o.json)
+                printf("scmpctl %s, syscall tables of Linux %s\n", SCMPD_VERSION,
+                       scmpd_syscall_tables_linux());
         r = call(&o, json_pack("{s:s}", "command", "status"), &reply, &res);
         if (r)
                 return r;
@@ -554,7 +567,9 @@ int cmd_status(int argc, char **argv)
         lim = json_object_get(cfg, "limits");
         f = json_object_get(res, "features");
         fmt_duration(num_of(res, "uptime_seconds"), up, sizeof(up));
-        printf("scmpd %s, pid %lld, up %s\n", str_or(res, "version", "?"), int_of(res, "pid"), up);
+        printf("scmpd %s, syscall tables of Linux %s, pid %lld, up %s\n",
+               str_or(res, "version", "?"), str_or(res, "syscall_tables_linux", "?"),
+               int_of(res, "pid"), up);
         printf("Sockets:   handoff %s, control %s\n",
                str_or(json_object_get(res, "paths"), "handoff", "-"),
                str_or(json_object_get(res, "paths"), "control", "-"));

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "scmpctl.h"
+#include "scmpd/arch.h"
 
 static int cmd_version(int argc, char **argv)
 {
@@ -18,7 +19,8 @@ static int cmd_version(int argc, char **argv)
                 fprintf(help ? stdout : stderr, "Usage: scmpctl version\n");
                 return help ? 0 : EXIT_USAGE;
         }
-        printf("scmpctl %s\n", SCMPD_VERSION);
+        printf("scmpctl %s\nsyscall tables: Linux %s\n", SCMPD_VERSION,
+               scmpd_syscall_tables_linux());
         return 0;
 }
 

@@ -41,12 +41,15 @@ int cmd_monitor(int argc, char **argv);
 int cmd_audit_list(int argc, char **argv);
 int cmd_reload(int argc, char **argv);
 int cmd_handler(int argc, char **argv);
-/* One request over the control socket (NULL: $SCMPD_CONTROL_SOCKET or the default); on 0 the
- * reply (owned by the caller) and its "result" member (borrowed from it). Else an exit status,
- * already reported. `req` is consumed. */
+/* One request over the control socket (NULL: $SCMPD_CONTROL_SOCKET or the default), waiting
+ * timeout_ms for the connection and the reply (0: forever, negative: the default of
+ * --timeout); on 0 the reply (owned by the caller) and its "result" member (borrowed from it).
+ * Else an exit status, already reported. `req` is consumed. */
 struct json_t;
-int scmpctl_control_call(const char *socket, struct json_t *req, struct json_t **ret_reply,
-                         struct json_t **ret_result);
+int scmpctl_control_call(const char *socket, int timeout_ms, struct json_t *req,
+                         struct json_t **ret_reply, struct json_t **ret_result);
+/* --timeout SECONDS (0..86400, fractions allowed) in milliseconds; -EINVAL, reported. */
+int scmpctl_parse_timeout(const char *arg, unsigned *ret_ms);
 
 /* cmd_audit.c: `audit` and its subcommands, the recording template and the learned profile. */
 int cmd_audit(int argc, char **argv);

@@ -9,6 +9,12 @@
  * dropped for that container (a profile made from such a container is then reported incomplete
  * by the client). Only the loop thread touches the store.
  *
+ * Argument learning: for the syscalls of learn_args.h the entry also keeps the distinct values
+ * (low 32 bits, as the kernel reads them) of the one argument that may be narrowed, up to
+ * LEARN_ARGS_MAX_VALUES, each marked when at least one call with it went on (continue or an
+ * emulated value). One value more, or a call whose arguments were not known, marks the entry
+ * overflowed: from then on its values are not a complete record and the client does not narrow.
+ *
  * Persistence (optional, audit_store_open): one JSON file, the same model with raw numbers
  * (arch token, syscall number, nanoseconds), rewritten whole and crash-safely when a listener
  * of an audited container ends, on clear and at exit; bounded by AUDIT_FILE_MAX (the containers
@@ -26,6 +32,7 @@
 #include <time.h>
 
 #include "audit_store.h"
+#include "learn_args.h"
 #include "policy.h"
 #include "scmpd/arch.h"
 
@@ -34,7 +41,43 @@ struct audit_syscall {
         int nr;
         uint64_t verdicts[_STATS_VERDICT_MAX];
         uint64_t first_ns, last_ns;
+        int8_t arg_index;     /* the learned argument (learn_args.h), -1: none */
+        bool values_overflow; /* the values below are not every value seen */
+        uint8_t n_values;
+        uint16_t ok;                            /* bit i: a call with values[i] went on */
+        uint32_t values[LEARN_ARGS_MAX_VALUES]; /* the low 32 bits, as the kernel reads them */
 };
+_Static_assert(LEARN_ARGS_MAX_VALUES <= 16, "the ok mask has 16 bits");
+
+static int arg_index_of(uint32_t arch, int nr, const char *name)
+{
+        const struct scmpd_arch *a = scmpd_arch_by_token(arch);
+
+        if (!a)
+                return -1;
+        if (!name)
+                name = scmpd_syscall_name(a, nr);
+        return learn_arg_index(name, a->name);
+}
+
+/* Note one value of the learned argument; a full set overflows. */
+static void note_value(struct audit_syscall *e, uint32_t value, bool ok)
+{
+        for (size_t i = 0; i < e->n_values; i++)
+                if (e->values[i] == value) {
+                        if (ok)
+                                e->ok |= (uint16_t)(1U << i);
+                        return;
+                }
+        if (e->n_values == LEARN_ARGS_MAX_VALUES) {
+                e->values_overflow = true;
+                return;
+        }
+        e->values[e->n_values] = value;
+        if (ok)
+                e->ok |= (uint16_t)(1U << e->n_values);
+        e->n_values++;
+}
 
 struct audit_container {
         char id[AUDIT_ID_MAX];
@@ -90,13 +133,13 @@ static struct audit_container *container_get(struct audit_store *a, const char *
 }
 
 void audit_store_record(struct audit_store *a, const char *container, const char *metadata,
-                        const char *syscall, uint32_t arch, int nr, enum stats_verdict v,
-                        uint64_t realtime_ns)
+                        const char *syscall, uint32_t arch, int nr, const uint64_t *args,
+                        enum stats_verdict v, uint64_t realtime_ns)
 {
         struct audit_container *c;
         struct audit_syscall *e = NULL;
 
-        (void)syscall; /* the name is derived from (arch, nr) when reporting */
+        /* The name is derived from (arch, nr) when reporting; here it picks the argument. */
         if ((unsigned)v >= _STATS_VERDICT_MAX)
                 v = STATS_FAILED;
         c = container_get(a, container && *container ? container : "(none)");
@@ -127,8 +170,16 @@ void audit_store_record(struct audit_store *a, const char *container, const char
                         c->cap = cap;
                 }
                 e = &c->syscalls[c->n++];
-                *e = (struct audit_syscall){ .arch = arch, .nr = nr, .first_ns = realtime_ns };
+                *e = (struct audit_syscall){ .arch = arch,
+                                             .nr = nr,
+                                             .first_ns = realtime_ns,
+                                             .arg_index = (int8_t)arg_index_of(arch, nr, syscall) };
         }
+        if (e->arg_index >= 0 && !args)
+                e->values_overflow = true;
+        else if (e->arg_index >= 0)
+                note_value(e, (uint32_t)args[e->arg_index],
+                           v == STATS_CONTINUE || v == STATS_VALUE);
         e->verdicts[v]++;
         e->last_ns = realtime_ns;
         a->dirty = true;
@@ -179,6 +230,25 @@ static json_t *time_json(uint64_t ns)
         return json_string(buf);
 }
 
+/* The learned argument, or NULL (with `file`, the raw form the loader reads back; the two are
+ * the same today: {"index": I, "values": [...], "refused": [...], "overflow": B}, "values"
+ * holding the values some call went on with, "refused" those whose every call was refused). */
+static json_t *arg_json(const struct audit_syscall *e)
+{
+        json_t *ok = json_array(), *no = json_array();
+
+        if (!ok || !no) {
+                json_decref(ok);
+                json_decref(no);
+                return NULL;
+        }
+        for (size_t i = 0; i < e->n_values; i++)
+                json_array_append_new(e->ok & (1U << i) ? ok : no,
+                                      json_integer((json_int_t)e->values[i]));
+        return json_pack("{s:i,s:o,s:o,s:b}", "index", e->arg_index, "values", ok, "refused", no,
+                         "overflow", e->values_overflow);
+}
+
 static json_t *syscall_json(const struct audit_syscall *e)
 {
         const struct scmpd_arch *a = scmpd_arch_by_token(e->arch);
@@ -193,10 +263,15 @@ static json_t *syscall_json(const struct audit_syscall *e)
                                         json_integer((json_int_t)e->verdicts[i])) < 0)
                         return json_decref(v), NULL;
         }
-        return json_pack("{s:o,s:s,s:i,s:I,s:o,s:o,s:o}", "name",
-                         name ? json_string(name) : json_null(), "arch", a ? a->name : "unknown",
-                         "nr", e->nr, "count", (json_int_t)count, "verdicts", v, "first_seen",
-                         time_json(e->first_ns), "last_seen", time_json(e->last_ns));
+        json_t *o =
+                json_pack("{s:o,s:s,s:i,s:I,s:o,s:o,s:o}", "name",
+                          name ? json_string(name) : json_null(), "arch", a ? a->name : "unknown",
+                          "nr", e->nr, "count", (json_int_t)count, "verdicts", v, "first_seen",
+                          time_json(e->first_ns), "last_seen", time_json(e->last_ns));
+
+        if (o && e->arg_index >= 0 && json_object_set_new(o, "arg", arg_json(e)) < 0)
+                return json_decref(o), NULL;
+        return o;
 }
 
 json_t *audit_store_to_json(const struct audit_store *a, const char *container)
@@ -251,7 +326,7 @@ static void on_notif_done(void *userdata, const struct notif *n, const struct sc
                 id = key;
         }
         audit_store_record(a, id, o ? o->metadata : NULL, n->view.syscall, n->view.arch, n->view.nr,
-                           stats_classify(v, answer), stats_realtime_ns());
+                           n->view.args, stats_classify(v, answer), stats_realtime_ns());
 }
 
 /* The info-level summary: one line per audited container when one of its listeners ends (the
@@ -291,14 +366,18 @@ static json_t *container_file_json(const struct audit_container *c)
 
         for (size_t j = 0; sys && j < c->n; j++) {
                 const struct audit_syscall *e = &c->syscalls[j];
-                json_t *v = json_array();
+                json_t *v = json_array(), *o;
 
                 for (int k = 0; v && k < _STATS_VERDICT_MAX; k++)
                         json_array_append_new(v, json_integer((json_int_t)e->verdicts[k]));
-                if (json_array_append_new(
-                            sys, json_pack("{s:I,s:i,s:I,s:I,s:o}", "arch", (json_int_t)e->arch,
-                                           "nr", e->nr, "first_ns", (json_int_t)e->first_ns,
-                                           "last_ns", (json_int_t)e->last_ns, "verdicts", v)) < 0)
+                o = json_pack("{s:I,s:i,s:I,s:I,s:o}", "arch", (json_int_t)e->arch, "nr", e->nr,
+                              "first_ns", (json_int_t)e->first_ns, "last_ns",
+                              (json_int_t)e->last_ns, "verdicts", v);
+                /* "arg" is optional: a file written before argument learning loads with the
+                 * values unknown, and a loader that predates it ignores the member. */
+                if (o && e->arg_index >= 0 && json_object_set_new(o, "arg", arg_json(e)) < 0)
+                        o = (json_decref(o), NULL);
+                if (json_array_append_new(sys, o) < 0)
                         return json_decref(sys), NULL;
         }
         return json_pack("{s:s,s:s,s:I,s:I,s:o}", "id", c->id, "metadata", c->metadata, "last_ns",
@@ -407,6 +486,43 @@ static bool get_u64(json_t *o, const char *key, uint64_t *ret)
         return true;
 }
 
+/* The learned argument of a loaded entry: absent (a file from before argument learning) means
+ * the values are unknown; present, it must be for the argument learn_args.h names. */
+static int load_arg(struct audit_syscall *e, json_t *s)
+{
+        json_t *arg = json_object_get(s, "arg"), *ok, *no, *x;
+        json_t *index, *overflow;
+        size_t i;
+
+        e->arg_index = (int8_t)arg_index_of(e->arch, e->nr, NULL);
+        if (!arg) {
+                e->values_overflow = e->arg_index >= 0;
+                return 0;
+        }
+        index = json_object_get(arg, "index");
+        overflow = json_object_get(arg, "overflow");
+        ok = json_object_get(arg, "values");
+        no = json_object_get(arg, "refused");
+        if (e->arg_index < 0 || !json_is_integer(index) ||
+            json_integer_value(index) != e->arg_index || !json_is_boolean(overflow) ||
+            !json_is_array(ok) || !json_is_array(no) ||
+            json_array_size(ok) + json_array_size(no) > LEARN_ARGS_MAX_VALUES)
+                return -EBADMSG;
+        e->values_overflow = json_is_true(overflow);
+        for (int pass = 0; pass < 2; pass++)
+                json_array_foreach (pass ? no : ok, i, x) {
+                        uint8_t before = e->n_values;
+
+                        if (!json_is_integer(x) || json_integer_value(x) < 0 ||
+                            json_integer_value(x) > UINT32_MAX)
+                                return -EBADMSG;
+                        note_value(e, (uint32_t)json_integer_value(x), pass == 0);
+                        if (e->n_values == before) /* a value listed twice */
+                                return -EBADMSG;
+                }
+        return 0;
+}
+
 /* Load the parsed file into an empty store; -EBADMSG at the first malformed member. */
 static int load_json(struct audit_store *a, json_t *root)
 {
@@ -468,6 +584,8 @@ static int load_json(struct audit_store *a, json_t *root)
                                         return -EBADMSG;
                                 e->verdicts[k] = (uint64_t)json_integer_value(x);
                         }
+                        if (load_arg(e, s) < 0)
+                                return -EBADMSG;
                         c->n++;
                 }
         }

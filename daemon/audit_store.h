@@ -22,10 +22,12 @@ struct audit_store *audit_store_free(struct audit_store *a);
 
 /* Record one notification. `container` is the listener's container id (a key such as
  * "pid-1234" when the runtime sent none); `metadata` is its listenerMetadata (NULL: none; the
- * latest one is kept, cut at AUDIT_ID_MAX); `syscall` may be NULL for an unknown number. */
+ * latest one is kept, cut at AUDIT_ID_MAX); `syscall` may be NULL for an unknown number.
+ * `args` (the call's six arguments, borrowed; NULL: unknown) gives the value of the argument
+ * learn_args.h names for this syscall, if any. */
 void audit_store_record(struct audit_store *a, const char *container, const char *metadata,
-                        const char *syscall, uint32_t arch, int nr, enum stats_verdict v,
-                        uint64_t realtime_ns);
+                        const char *syscall, uint32_t arch, int nr, const uint64_t *args,
+                        enum stats_verdict v, uint64_t realtime_ns);
 
 /* Everything, or one container (NULL: all). Returns NULL on ENOMEM; an unknown container gives
  * an empty "containers" array. */

@@ -342,23 +342,23 @@ static json_t *status_json(const struct control *ctl)
         for (int i = 0; verdicts && i < _STATS_VERDICT_MAX; i++)
                 json_object_set_new(verdicts, stats_verdict_name(i),
                                     json_integer((json_int_t)totals[i]));
-        return json_pack("{s:s,s:i,s:f,s:o,s:o,s:{s:s,s:s},s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,"
-                         "s:I,s:I,s:I,"
-                         "s:I,s:I}}",
-                         "version", SCMPD_VERSION, "pid", (int)getpid(), "uptime_seconds",
-                         (double)(now_ns() - ctl->started_ns) / 1e9, "features",
-                         features_json(d->notify_features), "config", config_json(d, d->config),
-                         "paths", "handoff", d->listen_path, "control", d->control_path, "counts",
-                         "listeners", (json_int_t)d->n_sessions, "handoff_connections",
-                         (json_int_t)d->n_conns, "notifications", (json_int_t)d->n_notifications,
-                         "answered", (json_int_t)d->n_answered, "gone", (json_int_t)d->n_gone,
-                         "handler_timeouts", (json_int_t)d->n_handler_timeouts, "inflight",
-                         (json_int_t)inflight_total(ctl), "verdicts", verdicts, "control_clients",
-                         (json_int_t)ctl->n_clients, "monitors", (json_int_t)ctl->n_monitors,
-                         "monitor_events_dropped", (json_int_t)ctl->dropped_events,
-                         "control_requests", (json_int_t)ctl->requests, "control_refused",
-                         (json_int_t)ctl->refused, "control_rate_limited",
-                         (json_int_t)ctl->rate_limited);
+        return json_pack(
+                "{s:s,s:s,s:i,s:f,s:o,s:o,s:{s:s,s:s},s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,"
+                "s:I,s:I,s:I,"
+                "s:I,s:I}}",
+                "version", SCMPD_VERSION, "syscall_tables_linux", scmpd_syscall_tables_linux(),
+                "pid", (int)getpid(), "uptime_seconds", (double)(now_ns() - ctl->started_ns) / 1e9,
+                "features", features_json(d->notify_features), "config", config_json(d, d->config),
+                "paths", "handoff", d->listen_path, "control", d->control_path, "counts",
+                "listeners", (json_int_t)d->n_sessions, "handoff_connections",
+                (json_int_t)d->n_conns, "notifications", (json_int_t)d->n_notifications, "answered",
+                (json_int_t)d->n_answered, "gone", (json_int_t)d->n_gone, "handler_timeouts",
+                (json_int_t)d->n_handler_timeouts, "inflight", (json_int_t)inflight_total(ctl),
+                "verdicts", verdicts, "control_clients", (json_int_t)ctl->n_clients, "monitors",
+                (json_int_t)ctl->n_monitors, "monitor_events_dropped",
+                (json_int_t)ctl->dropped_events, "control_requests", (json_int_t)ctl->requests,
+                "control_refused", (json_int_t)ctl->refused, "control_rate_limited",
+                (json_int_t)ctl->rate_limited);
 }
 
 static json_t *listener_json(const struct session *s, uint64_t now)
@@ -519,7 +519,7 @@ static void handle_request(struct client *c, const char *line, size_t len)
 {
         struct control *ctl = c->ctl;
         struct control_request req;
-        const char *reason = NULL;
+        _cleanup_free_ char *reason = NULL;
         struct config *before;
         char *why_not = NULL; /* a refused reload's reason */
         int r;

@@ -10,10 +10,13 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "control_proto.h"
 #include "stats.h"
+#include "util.h"
 
 static const struct {
         const char *name;
@@ -75,20 +78,25 @@ static int check_shape(const char *buf, size_t len)
 }
 
 /* A reason that quotes what the client sent: only printable ASCII is echoed, cut at 48 bytes,
- * so the reply stays valid UTF-8 and short. Requests are parsed on the loop thread only. */
-static char reason_buf[192];
-
-static const char *reason_quoting(const char *what, const char *sent)
+ * so the reply stays valid UTF-8 and short. malloc()ed; NULL when memory ran out. */
+static char *reason_quoting(const char *what, const char *sent)
 {
-        char q[52];
+        char q[52], *reason;
         size_t n = 0;
 
         for (; sent && *sent && n < 48; sent++)
                 q[n++] = (unsigned char)*sent >= 0x20 && (unsigned char)*sent < 0x7f ? *sent : '?';
         q[n] = '\0';
-        snprintf(reason_buf, sizeof(reason_buf), "%s \"%s\"%s", what, q,
-                 sent && *sent ? " (cut)" : "");
-        return reason_buf;
+        if (asprintf(&reason, "%s \"%s\"%s", what, q, sent && *sent ? " (cut)" : "") < 0)
+                return NULL;
+        return reason;
+}
+
+static int refuse(char **ret_error, const char *reason, int r)
+{
+        if (ret_error)
+                *ret_error = strdup(reason);
+        return r;
 }
 
 static int copy_string(json_t *v, char *dst, size_t size)
@@ -108,33 +116,27 @@ static int copy_string(json_t *v, char *dst, size_t size)
         return 0;
 }
 
-int control_proto_parse(const char *buf, size_t len, struct control_request *ret,
-                        const char **ret_reason)
+int control_proto_parse(const char *buf, size_t len, struct control_request *ret, char **ret_error)
 {
         struct control_request req = { .verdict = -1 };
         const char *reason = NULL, *key;
+        _cleanup_free_ char *quoted = NULL;
         json_t *root, *cmd, *v;
         json_error_t jerr;
         size_t ci;
         int r = -EBADMSG;
 
-        if (len > CONTROL_MAX_REQUEST) {
-                *ret_reason = "request too long";
-                return -E2BIG;
-        }
+        if (len > CONTROL_MAX_REQUEST)
+                return refuse(ret_error, "request too long", -E2BIG);
         r = check_shape(buf, len);
-        if (r == -E2BIG) {
-                *ret_reason = "request nested too deeply";
-                return r;
-        }
-        if (r < 0) {
-                *ret_reason = "request is not JSON (unbalanced, or contains NUL)";
-                return r;
-        }
+        if (r == -E2BIG)
+                return refuse(ret_error, "request nested too deeply", r);
+        if (r < 0)
+                return refuse(ret_error, "request is not JSON (unbalanced, or contains NUL)", r);
         r = -EBADMSG;
         root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root) {
-                reason = reason_quoting("request is not valid JSON:", jerr.text);
+                quoted = reason_quoting("request is not valid JSON:", jerr.text);
                 goto out;
         }
         if (!json_is_object(root)) {
@@ -150,7 +152,7 @@ int control_proto_parse(const char *buf, size_t len, struct control_request *ret
                 if (strcmp(commands[ci].name, json_string_value(cmd)) == 0)
                         break;
         if (ci == sizeof(commands) / sizeof(commands[0])) {
-                reason = reason_quoting("unknown command", json_string_value(cmd));
+                quoted = reason_quoting("unknown command", json_string_value(cmd));
                 r = -EOPNOTSUPP;
                 goto out;
         }
@@ -173,7 +175,7 @@ int control_proto_parse(const char *buf, size_t len, struct control_request *ret
                         if (strcmp(key, commands[ci].keys[k]) == 0)
                                 allowed = true;
                 if (!allowed) {
-                        reason = reason_quoting("unknown member for this command:", key);
+                        quoted = reason_quoting("unknown member for this command:", key);
                         goto out;
                 }
                 if (strcmp(key, "container") == 0) {
@@ -210,7 +212,7 @@ int control_proto_parse(const char *buf, size_t len, struct control_request *ret
         *ret = req;
 out:
         json_decref(root);
-        if (r < 0)
-                *ret_reason = reason;
+        if (r < 0 && ret_error)
+                *ret_error = quoted ? steal_ptr(&quoted) : strdup(reason ? reason : "bad request");
         return r;
 }

@@ -40,10 +40,9 @@ struct control_request {
 
 /*
  * Parse one request of `len` bytes (no newline, no NUL needed). Returns 0 and fills *ret, or
- * -EBADMSG (malformed), -E2BIG (too long or too deep), -EOPNOTSUPP (unknown command), with a
- * static reason in *ret_reason.
+ * -EBADMSG (malformed), -E2BIG (too long or too deep), -EOPNOTSUPP (unknown command), with the
+ * reason in *ret_error (malloc()ed, for the caller to free; when not NULL).
  */
-int control_proto_parse(const char *buf, size_t len, struct control_request *ret,
-                        const char **ret_reason);
+int control_proto_parse(const char *buf, size_t len, struct control_request *ret, char **ret_error);
 
 const char *control_command_name(enum control_command c);

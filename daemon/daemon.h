@@ -361,10 +361,10 @@ void dispatch_done(struct daemon *d);
 void dispatch_notification(struct session *s, struct notif *n);
 struct notif *notif_new(struct session *s, const struct seccomp_notif *req);
 void notif_free(struct notif *n);
-/* handler_host.complete: a DEFERRED notification's verdict, from any thread. */
+/* host->complete (handlers/host.c): a DEFERRED notification's verdict, from any thread. */
 void dispatch_complete_deferred(struct scmpd_deferred *d, const struct scmpd_verdict *v);
 
 /* policy.c: load the policy file again; 0 when it replaced the policy in force, else a negative
- * errno with the reason in *ret_reason (malloc()ed, when ret_reason is not NULL) and the old policy
+ * errno with the reason in *ret_error (malloc()ed, when ret_error is not NULL) and the old policy
  * kept (an invalid file is refused and logged). */
-int daemon_reload(struct daemon *d, char **ret_reason);
+int daemon_reload(struct daemon *d, char **ret_error);

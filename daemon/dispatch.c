@@ -4,7 +4,7 @@
  *   received -> policy (the session's, re-matched after a reload) -> first matching rule
  *            -> [strings needed? copy them on a worker, under target.c's discipline]
  *            -> chain: each handler says NOT_HANDLED (next), RESPOND, CONTINUE, KILL, or
- *               DEFERRED (an answer comes later through handler_host.complete)
+ *               DEFERRED (an answer comes later through host->complete)
  *            -> nothing decided: the policy's default, else the global default
  *            -> final ID validation where anything touched the target -> act -> answer
  *

@@ -1,6 +1,6 @@
 /*
- * The namespace helper: performs one mount, umount2 or mknod as the trapped thread would, in
- * its view of the filesystem, and reports the real result.
+ * The namespace helper: performs one mount, umount2, mknod or setxattr/removexattr as the
+ * trapped thread would, in its view of the filesystem, and reports the real result.
  *
  * Model. scmpd's process is multi-threaded (libuv's worker pool), and setns(2) refuses to move
  * a multi-threaded process into a user or mount namespace. So every operation runs in a child
@@ -40,6 +40,10 @@
  *     namespace, so mknod stays in the initial one and lends CAP_MKNOD there, and only for the
  *     allowlist the handler enforces; the node is still created by the caller's fsuid/fsgid
  *     under its umask, directly, with no chown afterwards that a rename could redirect.
+ *     trusted.* xattrs are the same case (the kernel asks capable(CAP_SYS_ADMIN)), with one
+ *     more duty: once CAP_SYS_ADMIN is held the kernel checks no permission on the file at all,
+ *     so the child itself requires the caller's ownership and write access, a regular file or
+ *     directory, and a mount listed in the caller's own mountinfo (reachable from its root).
  *   - The child never enters the target's pid namespace, so it never appears in the container.
  *   - A mount or unmount under a shared mount propagates to the mount's peers, which may be
  *     outside the container (a volume with shared propagation): unless the policy allows it,
@@ -60,6 +64,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +79,7 @@ enum {
         STAGE_REFUSED = 1, /* a path had a forbidden shape */
         STAGE_SETUP = 2,   /* entering the target's context failed */
         STAGE_SHARED = 3,  /* the mount point's mount is shared */
+        STAGE_OUTSIDE = 4, /* xattr: not a file or directory the target sees from its root */
 };
 
 bool helper_path_is_canonical(const char *path)
@@ -139,14 +145,14 @@ static int set_caps(uint64_t caps, uint64_t must)
 
 /* Resolve `path` in the target's view into an O_PATH fd. `strict` also refuses any symlink.
  * *ret_stage is STAGE_REFUSED when the path met a symlink or magic link it may not cross. */
-static int resolve(const struct target *t, int dirfd, const char *path, bool strict, bool directory,
+static int resolve(const struct target *t, int dirfd, const char *path, bool strict, int oflags,
                    int *ret_stage)
 {
         struct open_how how;
         int base, fd;
 
         memset(&how, 0, sizeof(how));
-        how.flags = O_PATH | O_CLOEXEC | (directory ? O_DIRECTORY : 0);
+        how.flags = O_PATH | O_CLOEXEC | (uint64_t)oflags;
         how.resolve = RESOLVE_NO_MAGICLINKS;
         if (strict)
                 how.resolve |= RESOLVE_NO_SYMLINKS;
@@ -167,28 +173,17 @@ static int resolve(const struct target *t, int dirfd, const char *path, bool str
         return fd;
 }
 
-/* Is the mount that holds `fd` shared (a "shared:" tag in its mountinfo line)? Reads the
- * helper's own mountinfo (it is in the target's mount namespace by now) with raw reads; a line
- * is judged on its first LINE_MAX bytes, where the optional fields are. 1 shared, 0 not,
- * -1 with errno on failure (the mount not found: ENOENT). */
+/* Find mount `id` in a mountinfo file (raw reads; a line is judged on its first LINE_MAX
+ * bytes, where the optional fields are). 1 found and shared (a "shared:" tag), 0 found and not
+ * shared, -1 with errno on failure (ENOENT: no such mount in that file). */
 #define LINE_MAX_BYTES 8192
-static int mount_is_shared(int selffd, int fd)
+static int mountinfo_find(int mi, uint64_t mnt_id)
 {
         char buf[4096], line[LINE_MAX_BYTES + 1];
         size_t len = 0;
-        struct statx stx;
-        int mi, found = -1;
+        int found = -1;
         ssize_t n;
 
-        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
-                return -1;
-        if (!(stx.stx_mask & STATX_MNT_ID)) {
-                errno = EOPNOTSUPP;
-                return -1;
-        }
-        mi = openat(selffd, "../mountinfo", O_RDONLY | O_CLOEXEC);
-        if (mi < 0)
-                return -1;
         while (found < 0 && (n = read(mi, buf, sizeof(buf))) > 0) {
                 for (ssize_t i = 0; i < n && found < 0; i++) {
                         char *sep, *tag, *end;
@@ -203,7 +198,7 @@ static int mount_is_shared(int selffd, int fd)
                         line[len] = '\0';
                         for (k = 0; k < len && line[k] >= '0' && line[k] <= '9'; k++)
                                 id = id * 10 + (unsigned long long)(line[k] - '0');
-                        if (k > 0 && k < len && line[k] == ' ' && id == stx.stx_mnt_id) {
+                        if (k > 0 && k < len && line[k] == ' ' && id == mnt_id) {
                                 /* Optional fields end at " - "; a line cut short before it is
                                  * judged on what we have, and "shared:" can only be there. */
                                 sep = strstr(line, " - ");
@@ -214,10 +209,42 @@ static int mount_is_shared(int selffd, int fd)
                         len = 0;
                 }
         }
-        close(mi);
         if (found < 0)
                 errno = n < 0 ? errno : ENOENT;
         return found;
+}
+
+/* The mount id of the object `fd` refers to, or -1 with errno. */
+static int64_t mount_id_of(int fd)
+{
+        struct statx stx;
+
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+                return -1;
+        if (!(stx.stx_mask & STATX_MNT_ID)) {
+                errno = EOPNOTSUPP;
+                return -1;
+        }
+        return (int64_t)stx.stx_mnt_id;
+}
+
+/* Is the mount that holds `fd` shared? Reads the helper's own mountinfo (it is in the target's
+ * mount namespace by now). 1 shared, 0 not, -1 with errno on failure (not found: ENOENT). */
+static int mount_is_shared(int selffd, int fd)
+{
+        int64_t id = mount_id_of(fd);
+        int mi, r, e;
+
+        if (id < 0)
+                return -1;
+        mi = openat(selffd, "../mountinfo", O_RDONLY | O_CLOEXEC);
+        if (mi < 0)
+                return -1;
+        r = mountinfo_find(mi, (uint64_t)id);
+        e = errno;
+        close(mi);
+        errno = e;
+        return r;
 }
 
 /* Close every fd but the `n` in `keep` (raw syscalls; unsorted, -1 entries ignored): the child
@@ -250,6 +277,9 @@ static void child_act(const struct target *t, const struct helper_request *req, 
         const char *source;
         uint64_t caps;
         int selffd, tfd, sfd, r;
+        /* mknod and trusted.* xattrs need their capability in the initial user namespace (the
+         * kernel's capable(), not ns_capable()): those stay there and lend it there. */
+        bool initial_userns = req->op == HELPER_MKNOD || req->op == HELPER_XATTR;
 
         ret[0] = STAGE_SETUP;
         ret[1] = EIO;
@@ -268,7 +298,7 @@ static void child_act(const struct target *t, const struct helper_request *req, 
                 errno = EPERM;
                 goto fail;
         }
-        if (req->op != HELPER_MKNOD) {
+        if (!initial_userns) {
                 /* The mount namespace first, while we still hold CAP_SYS_ADMIN over whichever
                  * user namespace owns it; then the caller's user namespace, so that the kernel
                  * judges the operation by the caller's namespace's rules (a mount namespace
@@ -286,7 +316,7 @@ static void child_act(const struct target *t, const struct helper_request *req, 
         /* The caller's capabilities (meaningful only in its own user namespace, which is where
          * we are unless this is mknod for a namespaced caller) plus what the policy lends. */
         caps = req->lend_caps;
-        if (req->op != HELPER_MKNOD || !t->own_userns)
+        if (!initial_userns || !t->own_userns)
                 caps |= t->cap_eff;
         if (set_caps(caps, req->lend_caps) < 0)
                 goto fail;
@@ -294,12 +324,12 @@ static void child_act(const struct target *t, const struct helper_request *req, 
         ret[0] = STAGE_RAN;
         switch (req->op) {
         case HELPER_MOUNT:
-                tfd = resolve(t, -1, req->target, true, false, &ret[0]);
+                tfd = resolve(t, -1, req->target, true, 0, &ret[0]);
                 if (tfd < 0)
                         break;
                 source = req->source;
                 if (req->source_is_path) {
-                        sfd = resolve(t, -1, req->source, true, false, &ret[0]);
+                        sfd = resolve(t, -1, req->source, true, 0, &ret[0]);
                         if (sfd < 0)
                                 break;
                         fmt_uint(sname, (unsigned)sfd);
@@ -336,7 +366,7 @@ static void child_act(const struct target *t, const struct helper_request *req, 
                 parent[plen] = '\0';
                 if (plen == 0)
                         parent[0] = '/', parent[1] = '\0';
-                tfd = resolve(t, -1, parent, true, true, &ret[0]);
+                tfd = resolve(t, -1, parent, true, O_DIRECTORY, &ret[0]);
                 if (tfd < 0)
                         break;
                 /* An unmount propagates too, when the parent mount is shared. */
@@ -385,10 +415,88 @@ static void child_act(const struct target *t, const struct helper_request *req, 
                         errno = EEXIST;
                         break;
                 }
-                dfd = resolve(t, req->dirfd_copy, dir, false, true, &ret[0]);
+                dfd = resolve(t, req->dirfd_copy, dir, false, O_DIRECTORY, &ret[0]);
                 if (dfd < 0)
                         break;
                 r = mknodat(dfd, base, req->mode, req->dev);
+                ret[1] = r < 0 ? errno : 0;
+                return;
+        }
+        case HELPER_XATTR: {
+                struct stat st;
+                int64_t mnt;
+                int ofd, mi, fl;
+
+                if (req->path) {
+                        ofd = resolve(t, -1, req->path, false, req->nofollow ? O_NOFOLLOW : 0,
+                                      &ret[0]);
+                        if (ofd < 0)
+                                break;
+                } else {
+                        ofd = req->dirfd_copy;
+                        fl = fcntl(ofd, F_GETFL);
+                        if (fl < 0)
+                                break;
+                        if (fl & O_PATH) {
+                                ret[1] = EBADF; /* fsetxattr(2) on an O_PATH fd */
+                                return;
+                        }
+                }
+                if (fstat(ofd, &st) < 0)
+                        break;
+                /* Only what overlayfs marks: files and directories. Never a device node, FIFO
+                 * or socket, and never a symlink (lsetxattr on one would reach it). */
+                if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+                        ret[0] = STAGE_OUTSIDE;
+                        ret[1] = 0;
+                        return;
+                }
+                /* The object must lie on a mount the target sees from its own root: the
+                 * target's mountinfo lists exactly those. A fd passed in from the host, or a
+                 * cwd outside the root, names a mount that is not there. */
+                mnt = mount_id_of(ofd);
+                if (mnt < 0)
+                        goto fail;
+                mi = openat(t->proc_fd, "mountinfo", O_RDONLY | O_CLOEXEC);
+                if (mi < 0)
+                        goto fail;
+                r = mountinfo_find(mi, (uint64_t)mnt);
+                close(mi);
+                if (r < 0) {
+                        if (errno != ENOENT)
+                                goto fail;
+                        ret[0] = STAGE_OUTSIDE;
+                        ret[1] = 0;
+                        return;
+                }
+                /* The kernel checks no permission for trusted.* beyond CAP_SYS_ADMIN, so the
+                 * one lent here must not stand in for ownership: the caller must own the file
+                 * (or hold CAP_FOWNER in the initial user namespace) and may write to it as
+                 * itself. Else the kernel's answer to an unprivileged caller, EPERM, or the
+                 * access check's own errno. */
+                if (st.st_uid != t->fsuid &&
+                    (t->own_userns || !(t->cap_eff & (1ULL << CAP_FOWNER)))) {
+                        ret[1] = EPERM;
+                        return;
+                }
+                if (syscall(SYS_faccessat2, ofd, "", W_OK, AT_EMPTY_PATH | AT_EACCESS) < 0) {
+                        ret[1] = errno;
+                        return;
+                }
+                if (req->path) {
+                        /* By the resolved object's magic link in our own procfs: the container
+                         * cannot swap the path between the check and the act. */
+                        fmt_uint(tname, (unsigned)ofd);
+                        if (fchdir(selffd) < 0)
+                                break;
+                        r = req->remove ? removexattr(tname, req->name)
+                                        : setxattr(tname, req->name, req->value, req->value_size,
+                                                   req->xattr_flags);
+                } else {
+                        r = req->remove ? fremovexattr(ofd, req->name)
+                                        : fsetxattr(ofd, req->name, req->value, req->value_size,
+                                                    req->xattr_flags);
+                }
                 ret[1] = r < 0 ? errno : 0;
                 return;
         }
@@ -433,9 +541,14 @@ int helper_run(const struct target *t, const struct helper_request *req, int *re
         if (pid == 0) {
                 int out[2];
 
-                int keep[] = {
-                        wr, t->root_fd, t->cwd_fd, t->userns_fd, t->mntns_fd, req->dirfd_copy
-                };
+                /* /proc/<tid> only for xattr, which reads the caller's mountinfo. */
+                int keep[] = { wr,
+                               t->root_fd,
+                               t->cwd_fd,
+                               t->userns_fd,
+                               t->mntns_fd,
+                               req->op == HELPER_XATTR ? t->proc_fd : -1,
+                               req->dirfd_copy };
 
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (getppid() != parent)
@@ -471,6 +584,8 @@ int helper_run(const struct target *t, const struct helper_request *req, int *re
                 return HELPER_REFUSED;
         case STAGE_SHARED:
                 return HELPER_SHARED;
+        case STAGE_OUTSIDE:
+                return HELPER_OUTSIDE;
         case STAGE_SETUP:
                 return res[1] ? -res[1] : -EIO;
         default:

@@ -14,6 +14,7 @@ enum helper_op {
         HELPER_MOUNT,
         HELPER_UMOUNT,
         HELPER_MKNOD,
+        HELPER_XATTR,
 };
 
 /* One operation, with the string copies the policy judged (borrowed). */
@@ -36,6 +37,16 @@ struct helper_request {
         int dirfd_copy; /* -1: relative paths start at the caller's cwd */
         mode_t mode;
         dev_t dev;
+        /* xattr: set (or remove) `name` on `path` (resolved like mknod's, following a final
+         * symlink unless `nofollow`) or, when path is NULL, on the open file dirfd_copy. The
+         * object must be a regular file or a directory on a mount the caller sees from its
+         * root; value/value_size/xattr_flags are setxattr(2)'s. */
+        const char *name;
+        const void *value;
+        size_t value_size;
+        int xattr_flags;
+        bool remove;
+        bool nofollow;
         /* Capabilities lent to the operation on top of the caller's own. */
         uint64_t lend_caps;
         unsigned timeout_ms; /* 0: 10 s */
@@ -45,6 +56,9 @@ struct helper_request {
 #define HELPER_REFUSED 1 /* a path left the allowed shape (a symlink, a magic link, "..") */
 #define HELPER_SHARED 2  /* the mount point is on a shared mount and the request forbids it */
 #define HELPER_HOST_NS 3 /* the target shares the host's or scmpd's mount namespace */
+#define HELPER_OUTSIDE                                                             \
+        4 /* xattr: the object is not a file or directory inside the target's view \
+           */
 
 /*
  * Run one operation as the target, in a forked single-threaded child, and wait for it (blocks:

@@ -175,8 +175,12 @@ static void conn_complete(struct conn *c)
         conn_close(c, LOG_DEBUG, NULL);
 }
 
-static bool take_fds(struct conn *c, struct msghdr *msg, const char **why)
+/* Keep the fds a message carried; -EMFILE (and every fd beyond the limit closed) when there are
+ * more than SCMPD_HANDOFF_MAX_FDS in all. */
+static int take_fds(struct conn *c, struct msghdr *msg)
 {
+        int r = 0;
+
         for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR(msg, cm)) {
                 size_t n;
 
@@ -189,13 +193,13 @@ static bool take_fds(struct conn *c, struct msghdr *msg, const char **why)
                         memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
                         if (c->n_fds >= SCMPD_HANDOFF_MAX_FDS) {
                                 safe_close(fd);
-                                *why = "too many fds";
+                                r = -EMFILE;
                         } else {
                                 c->fds[c->n_fds++] = fd;
                         }
                 }
         }
-        return *why == NULL;
+        return r;
 }
 
 static void conn_on_poll(uv_poll_t *h, int status, int events)
@@ -216,7 +220,6 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
                 } control;
                 struct iovec iov;
                 struct msghdr msg = {};
-                const char *why = NULL;
                 size_t had_fds = c->n_fds;
                 ssize_t n, done;
 
@@ -250,7 +253,7 @@ static void conn_on_poll(uv_poll_t *h, int status, int events)
                         conn_close(c, LOG_WARNING, "receive failed; closed");
                         return;
                 }
-                if (msg.msg_controllen > 0 && !take_fds(c, &msg, &why)) {
+                if (msg.msg_controllen > 0 && take_fds(c, &msg) < 0) {
                         conn_close(c, LOG_WARNING, "more fds than allowed (16); closed");
                         return;
                 }

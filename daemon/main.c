@@ -28,6 +28,7 @@
 #include "journal.h"
 #include "policy.h"
 #include "sandbox.h"
+#include "scmpd/arch.h"
 #include "sd.h"
 #include "stats.h"
 #include "util.h"
@@ -237,7 +238,8 @@ int main(int argc, char **argv)
                         help();
                         return EXIT_SUCCESS;
                 case ARG_VERSION:
-                        printf("scmpd %s\n", SCMPD_VERSION);
+                        printf("scmpd %s\nsyscall tables: Linux %s\n", SCMPD_VERSION,
+                               scmpd_syscall_tables_linux());
                         return EXIT_SUCCESS;
                 case 'c':
                         d.config_path = optarg;

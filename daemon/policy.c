@@ -245,23 +245,28 @@ static size_t bracket_end(const char *g, size_t i, const char **ret_why)
         return j + 1;
 }
 
-const char *glob_error(const char *g)
+int glob_check(const char *g, char **ret_error)
 {
         const char *why = NULL;
 
-        for (size_t i = 0; g && g[i];) {
+        for (size_t i = 0; !why && g && g[i];) {
                 if (g[i] == '\\') {
                         if (!g[i + 1])
-                                return "a lone \"\\\\\" at the end";
-                        i += 2;
+                                why = "a lone \"\\\\\" at the end";
+                        else
+                                i += 2;
                 } else if (g[i] == '[') {
                         i = bracket_end(g, i, &why);
-                        if (!i)
-                                return why;
+                        if (!i && !why)
+                                why = "a malformed bracket expression";
                 } else
                         i++;
         }
-        return NULL;
+        if (!why)
+                return 0;
+        if (ret_error)
+                *ret_error = strdup(why);
+        return -EINVAL;
 }
 
 /* A string that is a glob: as dup_string(), and a valid fnmatch(3) pattern (one that is not
@@ -269,43 +274,16 @@ const char *glob_error(const char *g)
 static char *dup_glob(struct parse *p, json_t *v, const char *where, const char *member)
 {
         char *s = dup_string(p, v, where, member);
-        const char *why = s ? glob_error(s) : NULL;
+        _cleanup_free_ char *why = NULL;
 
-        if (why) {
-                fail(p, "%s.%s: \"%.128s\" is not a valid glob: %s", where, member, s, why);
+        if (s && glob_check(s, &why) < 0) {
+                fail(p, "%s.%s: \"%.128s\" is not a valid glob: %s", where, member, s,
+                     why ? why : "out of memory");
                 free(s);
                 return NULL;
         }
         return s;
 }
-
-/* While a handler's start() runs (on the loop thread, when a policy is loaded), what it logs at
- * LOG_ERR is its reason for refusing the configuration: keep it for the one error line that
- * names the place in the file, instead of a second, placeless log line. Otherwise, and for the
- * instance's whole life, the host is scmpd's usual one. */
-static bool capturing;
-static char start_error[256];
-
-static void start_log(int level, const char *handler_name, const char *message)
-{
-        if (capturing && level <= LOG_ERR) {
-                if (!start_error[0])
-                        snprintf(start_error, sizeof(start_error), "%s", message);
-                return;
-        }
-        handler_host.log(level, handler_name, message);
-}
-
-static void start_complete(struct scmpd_deferred *d, const struct scmpd_verdict *verdict)
-{
-        handler_host.complete(d, verdict);
-}
-
-static const struct scmpd_handler_host start_host = {
-        .abi_version = SCMPD_HANDLER_ABI_VERSION,
-        .complete = start_complete,
-        .log = start_log,
-};
 
 static int add_instance(struct parse *p, struct handler_instance *h)
 {
@@ -362,22 +340,29 @@ static int make_instance(struct parse *p, const char *name, json_t *conf, const 
         if (!h)
                 return fail(p, "out of memory");
         h->ops = ops;
+        handler_host_init(h, ops->abi_version);
         h->name = strdup(name);
         h->wants_strings = !builtin_handler(name) || strcmp(name, "audit") == 0 ||
-                           strcmp(name, "mount") == 0 || strcmp(name, "mknod") == 0; /* emulate */
+                           strcmp(name, "mount") == 0 || strcmp(name, "mknod") == 0 ||
+                           strcmp(name, "xattr") == 0; /* emulate */
         if (!h->name || add_instance(p, h) < 0) {
                 free(h->name);
                 free(h);
                 return fail(p, "out of memory");
         }
         if (ops->start) {
-                start_error[0] = '\0';
-                capturing = true;
-                r = ops->start(&start_host, text, &h->state);
-                capturing = false;
+                /* What the handler logs at LOG_ERR meanwhile is its reason (handlers/host.c):
+                 * one error line that names the place in the file, not a second, placeless one. */
+                h->starting = true;
+                r = ops->start(&h->host, text, &h->state);
+                h->starting = false;
                 if (r < 0)
                         return fail(p, "%s: handler \"%s\" refused its configuration: %s", where,
-                                    name, start_error[0] ? start_error : strerror(-r));
+                                    name, h->start_error ? h->start_error : strerror(-r));
+                if (h->start_error) /* an error it reported and then accepted: say it */
+                        log_error("%s: handler %s: %s", where, name, h->start_error);
+                free(h->start_error);
+                h->start_error = NULL;
         }
         h->started = true;
         *ret = h;
@@ -970,6 +955,7 @@ static void config_free(struct config *c)
 
                 if (h->started && h->ops->stop)
                         h->ops->stop(h->state);
+                free(h->start_error);
                 free(h->name);
                 free(h);
         }
@@ -1238,7 +1224,7 @@ struct scmpd_verdict config_default_verdict(const struct config *c, const struct
 }
 
 /* SIGHUP and the control socket: the whole file again, swapped in only when valid. */
-int daemon_reload(struct daemon *d, char **ret_reason)
+int daemon_reload(struct daemon *d, char **ret_error)
 {
         struct config *c = NULL;
         char *err = NULL;
@@ -1253,8 +1239,8 @@ int daemon_reload(struct daemon *d, char **ret_reason)
         if (r < 0) {
                 log_error("reload refused, the previous policy stays in force: %s",
                           err ? err : strerror(-r));
-                if (ret_reason)
-                        *ret_reason = err ? err : strdup(strerror(-r));
+                if (ret_error)
+                        *ret_error = err ? err : strdup(strerror(-r));
                 else
                         free(err);
                 return r;

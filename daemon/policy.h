@@ -13,10 +13,14 @@
 #include "target.h"
 
 struct handler_instance {
+        /* What its handler is given (handlers/host.c); it knows its instance by its place. */
+        struct scmpd_handler_host host;
         const struct scmpd_handler_ops *ops;
         void *state;
         char *name;
         bool started;
+        bool starting;       /* start() runs: its LOG_ERR message goes to start_error */
+        char *start_error;   /* why start() refused, as the handler said it (host.c) */
         bool wants_strings;  /* give it string copies (auditing, plugins) */
         unsigned timeout_ms; /* chain entry's "timeout_ms"; 0: limits.handler_timeout_ms */
         bool has_fallback;   /* chain entry's "fallback" verdict, else the default's */
@@ -133,10 +137,10 @@ int config_load_flags(const char *path, bool required, unsigned flags, struct co
 int config_load_string_flags(const char *text, const char *source, unsigned flags,
                              struct config **ret_config, char **ret_error);
 
-/* NULL when `glob` is a valid fnmatch(3) pattern (without FNM_NOESCAPE), else what is wrong
- * with it (a static string): a lone trailing backslash, a "[" without its "]", an unknown
- * character class, a reversed range. */
-const char *glob_error(const char *glob);
+/* 0 when `glob` is a valid fnmatch(3) pattern (without FNM_NOESCAPE), else -EINVAL and what is
+ * wrong with it in *ret_error (malloc()ed, when not NULL): a lone trailing backslash, a "["
+ * without its "]", an unknown character class, a reversed range. */
+int glob_check(const char *glob, char **ret_error);
 
 struct config *config_ref(struct config *c);
 struct config *config_unref(struct config *c);
@@ -166,7 +170,8 @@ struct scmpd_verdict config_default_verdict(const struct config *c, const struct
 
 /* handlers/: the built-in handlers and the host interface. */
 const struct scmpd_handler_ops *builtin_handler(const char *name);
-extern const struct scmpd_handler_host handler_host;
+/* Fill h->host for a handler built for handler ABI `abi_version` (1..SCMPD_HANDLER_ABI_VERSION). */
+void handler_host_init(struct handler_instance *h, uint32_t abi_version);
 /* handlers/plugin.c: open a handler object and check its ABI. */
 int plugin_open(const char *path, void **ret_handle, const struct scmpd_handler_ops **ret_ops,
                 char **ret_error);

@@ -71,7 +71,8 @@ const char *const sandbox_syscalls[] = {
         /* The namespace helper (helper.c), in a child forked per emulated operation. */
         "setns", "chroot", "fchdir", "chdir", "mount", "umount2", "mknodat", "mknod", "capget",
         "capset", "prctl", "setgroups", "setresuid", "setresgid", "setfsuid", "setfsgid", "setuid",
-        "setgid", "fchmod", "fchmodat", "fchown", "fchownat",
+        "setgid", "fchmod", "fchmodat", "fchown", "fchownat", "setxattr", "fsetxattr", "removexattr",
+        "fremovexattr",
         /* The sched handler (handlers/sched.c) applies a checked policy to a container's tid. */
         "sched_setattr", "sched_setscheduler", "sched_getscheduler",
         /* control.c: the control socket file follows control.group on a reload. */

@@ -91,6 +91,11 @@ static const struct {
         { "move_mount", 10U },
         { "fsopen", 1U << 0 },
         { "setxattr", 3U },
+        { "lsetxattr", 3U },
+        { "fsetxattr", 1U << 1 },
+        { "removexattr", 3U },
+        { "lremovexattr", 3U },
+        { "fremovexattr", 1U << 1 },
         { "getxattr", 3U },
         { "init_module", 1U << 2 },
         { "finit_module", 1U << 1 },
@@ -378,9 +383,15 @@ int target_open(int listener_fd, uint64_t id, pid_t tid, struct target *ret)
         return 0;
 fail:
         target_close(&t);
-        /* A failure to open anything is "gone" when the notification says so. */
-        if (r != -ENOENT && scmpd_notify_id_valid(listener_fd, id) == -ENOENT)
+        /* A failure to open anything is "gone" when the notification says so, and only then:
+         * a handler answers -ENOENT as "nobody is listening", so a living caller must never
+         * see it for something missing under /proc/<tid> (pidfd_open() without PIDFD_THREAD, on
+         * a kernel older than 6.9, refuses a thread that is not its group's leader with
+         * ENOENT: that caller once got ENOENT from mknod, the bug Incus had). */
+        if (scmpd_notify_id_valid(listener_fd, id) == -ENOENT)
                 r = -ENOENT;
+        else if (r == -ENOENT)
+                r = -ESRCH;
         return r;
 }
 

@@ -1,6 +1,7 @@
 /*
  * The audit handler: logs each notification it sees, with structured fields (syscall, thread,
- * arguments, string copies, container), and passes it on (NOT_HANDLED), so it goes first in a
+ * arguments, string copies, container), through the host interface as any handler can
+ * (host->log_fields, scmpd/handler.h), and passes it on (NOT_HANDLED), so it goes first in a
  * chain. Configuration: {"level": "debug"} (a syslog level name; default "debug": a recording
  * notifies every syscall, so per-call lines stay out of info; the audit store logs a summary
  * per container at info when its listener ends). Strings from the
@@ -11,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../policy.h"
+#include "../log.h"
+#include "scmpd/handler.h"
 
 struct audit {
+        const struct scmpd_handler_host *host;
         int level;
 };
 
@@ -34,8 +37,8 @@ static int audit_start(const struct scmpd_handler_host *host, const char *conf, 
                 snprintf(msg, sizeof(msg),
                          "\"level\" must be err, warning, notice, info or debug, not \"%.64s\"",
                          json_string_value(l) ? json_string_value(l) : "(not a string)");
-                if (host && host->log)
-                        host->log(LOG_ERR, "audit", msg);
+                if (host)
+                        host->log_fields(host, LOG_ERR, msg, NULL, 0);
                 json_decref(root);
                 return -EINVAL;
         }
@@ -43,6 +46,7 @@ static int audit_start(const struct scmpd_handler_host *host, const char *conf, 
         a = calloc(1, sizeof(*a));
         if (!a)
                 return -ENOMEM;
+        a->host = host;
         a->level = level;
         *ret_state = a;
         return 0;
@@ -56,46 +60,38 @@ static void audit_stop(void *state)
 static void audit_handle(void *state, const struct scmpd_notification *n,
                          struct scmpd_deferred *deferred, struct scmpd_verdict *ret)
 {
+        static const char *const str_keys[6] = { "ARG0_STRING", "ARG1_STRING", "ARG2_STRING",
+                                                 "ARG3_STRING", "ARG4_STRING", "ARG5_STRING" };
         const struct audit *a = state;
-        char f_sys[96], f_tid[48], f_cid[300], f_meta[300], f_args[200], f_str[3][300];
-        const char *fields[10] = {};
-        int k = 0, ns = 0;
+        const char *syscall = n->syscall ? n->syscall : "?";
+        char tid[24], args[120], msg[128];
+        struct scmpd_log_field f[8];
+        size_t k = 0, ns = 0;
 
         *ret = (struct scmpd_verdict){ .kind = SCMPD_VERDICT_NOT_HANDLED };
-        if (a->level > log_max_level)
+        if (!a->host || !a->host->log_enabled(a->host, a->level))
                 return;
-        snprintf(f_sys, sizeof(f_sys), "SCMPD_SYSCALL=%s", n->syscall ? n->syscall : "?");
-        fields[k++] = f_sys;
-        snprintf(f_tid, sizeof(f_tid), "SCMPD_TID=%d", (int)n->tid);
-        fields[k++] = f_tid;
-        snprintf(f_args, sizeof(f_args), "SCMPD_ARGS=%llx,%llx,%llx,%llx,%llx,%llx",
+        snprintf(tid, sizeof(tid), "%d", (int)n->tid);
+        snprintf(args, sizeof(args), "%llx,%llx,%llx,%llx,%llx,%llx",
                  (unsigned long long)n->args[0], (unsigned long long)n->args[1],
                  (unsigned long long)n->args[2], (unsigned long long)n->args[3],
                  (unsigned long long)n->args[4], (unsigned long long)n->args[5]);
-        fields[k++] = f_args;
-        if (n->container_id) {
-                snprintf(f_cid, sizeof(f_cid), "SCMPD_CONTAINER_ID=%.256s", n->container_id);
-                fields[k++] = f_cid;
-        }
-        if (n->metadata) {
-                snprintf(f_meta, sizeof(f_meta), "SCMPD_METADATA=%.256s", n->metadata);
-                fields[k++] = f_meta;
-        }
-        for (int i = 0; i < 6 && ns < 3; i++) {
-                if (!n->strings[i])
-                        continue;
-                snprintf(f_str[ns], sizeof(f_str[ns]), "SCMPD_ARG%d_STRING=%.256s", i,
-                         n->strings[i]);
-                /* Target bytes are data: keep the log line printable. */
-                for (char *c = f_str[ns]; *c; c++)
-                        if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
-                                *c = '?';
-                fields[k++] = f_str[ns++];
-        }
-        log_fields(a->level, fields, "audit: %s by tid %d", n->syscall ? n->syscall : "?",
-                   (int)n->tid);
+        f[k++] = (struct scmpd_log_field){ "SYSCALL", syscall };
+        f[k++] = (struct scmpd_log_field){ "TID", tid };
+        f[k++] = (struct scmpd_log_field){ "ARGS", args };
+        if (n->container_id)
+                f[k++] = (struct scmpd_log_field){ "CONTAINER_ID", n->container_id };
+        if (n->metadata)
+                f[k++] = (struct scmpd_log_field){ "METADATA", n->metadata };
+        /* Target bytes are data: the host keeps them printable and bounded. */
+        for (int i = 0; i < 6 && ns < 3; i++)
+                if (n->strings[i]) {
+                        f[k++] = (struct scmpd_log_field){ str_keys[i], n->strings[i] };
+                        ns++;
+                }
+        snprintf(msg, sizeof(msg), "%s by tid %d", syscall, (int)n->tid);
+        a->host->log_fields(a->host, a->level, msg, f, k);
 }
-
 const struct scmpd_handler_ops audit_handler_ops = {
         .abi_version = SCMPD_HANDLER_ABI_VERSION,
         .name = "audit",

@@ -8,11 +8,11 @@
  *
  * Their state is the parsed configuration; they never block.
  *
- * Every built-in decides through the plugin ABI's handle(). Being part of scmpd, some also use
- * what the ABI does not offer: audit (audit.c) logs with scmpd's structured journal fields, and
- * the emulating handlers (mount.c, mknod.c, sysinfo.c, sched.c) read the notification's listener
- * from the handle's private part (struct scmpd_deferred, daemon.h) to open the target through
- * target.c.
+ * Every built-in decides through the plugin ABI's handle() and logs through the host it is given
+ * (audit.c's structured fields too, with host->log_fields). Being part of scmpd, the emulating
+ * handlers (mount.c, mknod.c, sysinfo.c, sched.c) also use what the ABI does not offer: they
+ * read the notification's listener from the handle's private part (struct scmpd_deferred,
+ * daemon.h) to open the target through target.c.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -49,8 +49,8 @@ static int fixed_start_errno(const struct scmpd_handler_host *host, const char *
                          "not %.64s",
                          text ? text : "nothing");
                 free(text);
-                if (host && host->log)
-                        host->log(LOG_ERR, "errno", msg);
+                if (host)
+                        host->log_fields(host, LOG_ERR, msg, NULL, 0);
                 return -EINVAL;
         }
         f = calloc(1, sizeof(*f));
@@ -72,8 +72,8 @@ static int fixed_start_value(const struct scmpd_handler_host *host, const char *
                 return -EINVAL;
         v = json_object_get(root, "value");
         if (!json_is_integer(v)) {
-                if (host && host->log)
-                        host->log(LOG_ERR, "value", "\"value\" must be an integer");
+                if (host)
+                        host->log_fields(host, LOG_ERR, "\"value\" must be an integer", NULL, 0);
                 return -EINVAL;
         }
         f = calloc(1, sizeof(*f));
@@ -137,17 +137,18 @@ static const struct scmpd_handler_ops kill_ops = {
 };
 
 extern const struct scmpd_handler_ops audit_handler_ops;
-/* The emulating handlers (mount.c, mknod.c). */
+/* The emulating handlers (mount.c, mknod.c, xattr.c). */
 extern const struct scmpd_handler_ops mount_handler_ops, mknod_handler_ops;
 /* The container's view of sysinfo(2) (sysinfo.c); scheduling policies lent (sched.c). */
 extern const struct scmpd_handler_ops sysinfo_handler_ops, sched_handler_ops;
+extern const struct scmpd_handler_ops xattr_handler_ops;
 
 const struct scmpd_handler_ops *builtin_handler(const char *name)
 {
         static const struct scmpd_handler_ops *const all[] = {
-                &continue_ops,      &errno_ops,           &value_ops,
-                &kill_ops,          &audit_handler_ops,   &mount_handler_ops,
-                &mknod_handler_ops, &sysinfo_handler_ops, &sched_handler_ops,
+                &continue_ops,      &errno_ops,         &value_ops,         &kill_ops,
+                &audit_handler_ops, &mount_handler_ops, &mknod_handler_ops, &sysinfo_handler_ops,
+                &sched_handler_ops, &xattr_handler_ops,
         };
 
         for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)

@@ -1,7 +1,7 @@
 /*
- * The emulating built-in handlers, mount and mknod: their policies, parsed from the handler
+ * The emulating built-in handlers, mount, mknod and xattr: their policies, parsed from the handler
  * instance's JSON configuration and checked without touching any process, so that they can be
- * tested on their own. The handlers (mount.c, mknod.c) then act through helper.c.
+ * tested on their own. The handlers (mount.c, mknod.c, xattr.c) then act through helper.c.
  */
 #pragma once
 
@@ -14,6 +14,7 @@
 
 struct mount_policy;
 struct mknod_policy;
+struct xattr_policy;
 
 /* Outcomes of the *_policy_check() functions. */
 enum emulate_decision {
@@ -21,8 +22,9 @@ enum emulate_decision {
         EMULATE_ALLOW = 1,  /* emulate it as described by the filled helper_request */
 };
 
-/* Parse a configuration. -EINVAL with a static explanation in *ret_why when it is invalid. */
-int mount_policy_parse(const char *json, struct mount_policy **ret, const char **ret_why);
+/* Parse a configuration. -EINVAL when it is invalid, with the explanation in *ret_error
+ * (malloc()ed, when ret_error is not NULL). */
+int mount_policy_parse(const char *json, struct mount_policy **ret, char **ret_error);
 struct mount_policy *mount_policy_free(struct mount_policy *p);
 /* Decide mount(2) (umount == false) or umount2(2) from the registers and string copies. */
 enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umount,
@@ -39,7 +41,7 @@ enum emulate_decision mount_policy_explain(const struct mount_policy *p, bool um
 struct scmpd_verdict mount_policy_refusal(const struct mount_policy *p);
 bool mount_policy_requires_cap(const struct mount_policy *p);
 
-int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char **ret_why);
+int mknod_policy_parse(const char *json, struct mknod_policy **ret, char **ret_error);
 struct mknod_policy *mknod_policy_free(struct mknod_policy *p);
 /* Decide mknod(2) (at == false) or mknodat(2). */
 enum emulate_decision mknod_policy_check(const struct mknod_policy *p, bool at,
@@ -47,18 +49,63 @@ enum emulate_decision mknod_policy_check(const struct mknod_policy *p, bool at,
                                          struct helper_request *ret_req);
 struct scmpd_verdict mknod_policy_refusal(const struct mknod_policy *p);
 
-/* Shared by both: {"refuse": "continue" | "EPERM" | 13} into a verdict; -EINVAL if bad. */
+int xattr_policy_parse(const char *json, struct xattr_policy **ret, char **ret_error);
+struct xattr_policy *xattr_policy_free(struct xattr_policy *p);
+/* Which xattr call a syscall name is: XATTR_KIND_* bits, or -1 when it is none of the six. */
+#define XATTR_KIND_FD 1       /* fsetxattr, fremovexattr: args[0] is an fd */
+#define XATTR_KIND_NOFOLLOW 2 /* lsetxattr, lremovexattr */
+#define XATTR_KIND_REMOVE 4   /* the removexattr family */
+int xattr_syscall_kind(const char *syscall);
+/* Decide on the registers and the copies of the path and name (the value is not read yet). */
+enum emulate_decision xattr_policy_check(const struct xattr_policy *p, int kind,
+                                         const uint64_t args[6], const char *const strings[6],
+                                         struct helper_request *ret_req);
+/* Is this value (the copy read once from the caller) one the policy allows for `name`? */
+bool xattr_policy_value_ok(const struct xattr_policy *p, const char *name, const void *value,
+                           size_t size);
+struct scmpd_verdict xattr_policy_refusal(const struct xattr_policy *p);
+
+/* Shared by all three: {"refuse": "continue" | "EPERM" | 13} into a verdict; -EINVAL if bad. */
 struct json_t;
 int emulate_parse_refusal(struct json_t *v, struct scmpd_verdict def, struct scmpd_verdict *ret);
 
-/* Log through the host's logger as handler `name`, if the host offers one. */
-void emulate_log(const struct scmpd_handler_host *host, const char *name, int level,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Log through the host's logger (as the instance the host belongs to); nothing when host is
+ * NULL (the policies tested on their own). */
+void emulate_log(const struct scmpd_handler_host *host, int level, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* Every emulating handler starts and stops the same way: NAME_policy_parse() the configuration
+ * (a refusal is logged through the instance's host, then returned), keep the host in the
+ * policy (struct NAME_policy has a `host` member) for its logging, and NAME_policy_free() it at
+ * stop. This defines NAME_start() and NAME_stop() for the handler's ops. */
+#define EMULATE_DEFINE_START_STOP(name)                                                  \
+        static int name##_start(const struct scmpd_handler_host *host, const char *conf, \
+                                void **ret_state)                                        \
+        {                                                                                \
+                struct name##_policy *p = NULL;                                          \
+                _cleanup_free_ char *why = NULL;                                         \
+                int r;                                                                   \
+                                                                                         \
+                r = name##_policy_parse(conf, &p, &why);                                 \
+                if (r < 0) {                                                             \
+                        if (host && why)                                                 \
+                                host->log_fields(host, LOG_ERR, why, NULL, 0);           \
+                        return r;                                                        \
+                }                                                                        \
+                p->host = host;                                                          \
+                *ret_state = p;                                                          \
+                return 0;                                                                \
+        }                                                                                \
+                                                                                         \
+        static void name##_stop(void *state)                                             \
+        {                                                                                \
+                name##_policy_free(state);                                               \
+        }
 
 /* ---- sysinfo (sysinfo.c) ---- */
 
 struct sysinfo_policy;
-int sysinfo_policy_parse(const char *json, struct sysinfo_policy **ret, const char **ret_why);
+int sysinfo_policy_parse(const char *json, struct sysinfo_policy **ret, char **ret_error);
 struct sysinfo_policy *sysinfo_policy_free(struct sysinfo_policy *p);
 
 /* The container's view, in bytes and seconds, before it is laid out as struct sysinfo. */
@@ -82,7 +129,7 @@ bool sysinfo_cgroup_memory(const char *mnt, const char *path, bool v2, struct sy
 /* ---- sched_setscheduler, sched_setparam, sched_setattr (sched.c) ---- */
 
 struct sched_policy;
-int sched_policy_parse(const char *json, struct sched_policy **ret, const char **ret_why);
+int sched_policy_parse(const char *json, struct sched_policy **ret, char **ret_error);
 struct sched_policy *sched_policy_free(struct sched_policy *p);
 
 /* What a call asks for, from its registers and its one copy of sched_param / sched_attr. */

@@ -63,19 +63,19 @@ struct mknod_policy *mknod_policy_free(struct mknod_policy *p)
 
 /* The reason for a refusal that names the key or value at fault (policies are parsed on the
  * loop thread only). */
-static char why_buf[192];
-
-int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char **ret_why)
+int mknod_policy_parse(const char *json, struct mknod_policy **ret, char **ret_error)
 {
         json_auto_t *root = NULL;
         json_t *v, *x;
         struct mknod_policy *p;
         const char *key, *why = NULL;
+        char why_buf[192];
         size_t i;
 
         root = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
         if (!json_is_object(root)) {
-                *ret_why = "the configuration is not a JSON object";
+                if (ret_error)
+                        *ret_error = strdup("the configuration is not a JSON object");
                 return -EINVAL;
         }
         p = calloc(1, sizeof(*p));
@@ -134,7 +134,8 @@ int mknod_policy_parse(const char *json, struct mknod_policy **ret, const char *
         return 0;
 fail:
         free(p);
-        *ret_why = why ? why : "invalid configuration";
+        if (ret_error)
+                *ret_error = strdup(why ? why : "invalid configuration");
         return -EINVAL;
 }
 
@@ -177,29 +178,9 @@ enum emulate_decision mknod_policy_check(const struct mknod_policy *p, bool at,
 
 /* ---- the handler ---- */
 
-#define say(p, level, ...) emulate_log((p)->host, "mknod", level, __VA_ARGS__)
+#define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
-static int mknod_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
-{
-        struct mknod_policy *p = NULL;
-        const char *why = NULL;
-        int r;
-
-        r = mknod_policy_parse(conf, &p, &why);
-        if (r < 0) {
-                if (host && host->log && why)
-                        host->log(LOG_ERR, "mknod", why);
-                return r;
-        }
-        p->host = host;
-        *ret_state = p;
-        return 0;
-}
-
-static void mknod_stop(void *state)
-{
-        mknod_policy_free(state);
-}
+EMULATE_DEFINE_START_STOP(mknod)
 
 static void mknod_handle(void *state, const struct scmpd_notification *n,
                          struct scmpd_deferred *deferred, struct scmpd_verdict *ret)

@@ -48,6 +48,7 @@
 #include "../errno_name.h"
 #include "../policy.h"
 #include "emulate.h"
+#include "util.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -177,29 +178,27 @@ int emulate_parse_refusal(json_t *v, struct scmpd_verdict def, struct scmpd_verd
         return 0;
 }
 
-/* The reason for a refusal that names the key or value at fault. Policies are parsed on the
- * loop thread only (and by single-threaded tests and fuzzers). */
-static char why_buf[192];
-
+/* The reason for a refusal that names the key or value at fault, written into the parse's own
+ * buffer `why_buf` (a local of mount_policy_parse()). */
 #define why_named(fmt, name) \
         (snprintf(why_buf, sizeof(why_buf), fmt, (name) ? (name) : "(not a string)"), why_buf)
 
-/* The first pattern of a list that is not a valid glob, as a reason naming it, or NULL. */
-static const char *bad_glob(char *const *l, size_t n, const char *key)
+/* The first pattern of a list that is not a valid glob, as a reason naming it in `why`. */
+static int bad_glob(char *const *l, size_t n, const char *key, char *why, size_t size)
 {
         for (size_t i = 0; i < n; i++) {
-                const char *e = glob_error(l[i]);
+                _cleanup_free_ char *e = NULL;
 
-                if (e) {
-                        snprintf(why_buf, sizeof(why_buf),
-                                 "\"%s\": \"%.64s\" is not a valid glob: %s", key, l[i], e);
-                        return why_buf;
+                if (glob_check(l[i], &e) < 0) {
+                        snprintf(why, size, "\"%s\": \"%.64s\" is not a valid glob: %s", key, l[i],
+                                 e ? e : "out of memory");
+                        return -EINVAL;
                 }
         }
-        return NULL;
+        return 0;
 }
 
-int mount_policy_parse(const char *json, struct mount_policy **ret, const char **ret_why)
+int mount_policy_parse(const char *json, struct mount_policy **ret, char **ret_error)
 {
         static const char *const keys[] = { "fstypes",
                                             "sources",
@@ -218,11 +217,13 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
         json_t *v, *x;
         struct mount_policy *p;
         const char *key, *why = NULL;
+        char why_buf[192];
         size_t i;
 
         root = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
         if (!json_is_object(root)) {
-                *ret_why = "the configuration is not a JSON object";
+                if (ret_error)
+                        *ret_error = strdup("the configuration is not a JSON object");
                 return -EINVAL;
         }
         p = calloc(1, sizeof(*p));
@@ -248,15 +249,19 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                 why = "\"fstypes\" must be a list of names";
                 goto fail;
         }
-        if ((why = bad_glob(p->fstypes, p->n_fstypes, "fstypes")))
+        if (bad_glob(p->fstypes, p->n_fstypes, "fstypes", why_buf, sizeof(why_buf)) < 0) {
+                why = why_buf;
                 goto fail;
+        }
         if ((v = json_object_get(root, "sources")) &&
             parse_list(v, false, false, &p->sources, &p->n_sources) < 0) {
                 why = "\"sources\" must be a list of globs";
                 goto fail;
         }
-        if ((why = bad_glob(p->sources, p->n_sources, "sources")))
+        if (bad_glob(p->sources, p->n_sources, "sources", why_buf, sizeof(why_buf)) < 0) {
+                why = why_buf;
                 goto fail;
+        }
         v = json_object_get(root, "targets");
         if (!v || parse_list(v, true, false, &p->targets, &p->n_targets) < 0 || p->n_targets == 0) {
                 why = "\"targets\" must be a non-empty list of canonical absolute paths";
@@ -267,8 +272,10 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
                 why = "\"data\" must be a list of globs";
                 goto fail;
         }
-        if ((why = bad_glob(p->data, p->n_data, "data")))
+        if (bad_glob(p->data, p->n_data, "data", why_buf, sizeof(why_buf)) < 0) {
+                why = why_buf;
                 goto fail;
+        }
         if ((v = json_object_get(root, "allow_flags"))) {
                 if (!json_is_array(v)) {
                         why = "\"allow_flags\" must be a list of flag names";
@@ -357,7 +364,8 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, const char *
         return 0;
 fail:
         mount_policy_free(p);
-        *ret_why = why ? why : "invalid configuration";
+        if (ret_error)
+                *ret_error = strdup(why ? why : "invalid configuration");
         return -EINVAL;
 }
 
@@ -550,43 +558,22 @@ enum emulate_decision mount_policy_check(const struct mount_policy *p, bool umou
 
 /* ---- the handler ---- */
 
-void emulate_log(const struct scmpd_handler_host *host, const char *name, int level,
-                 const char *fmt, ...)
+void emulate_log(const struct scmpd_handler_host *host, int level, const char *fmt, ...)
 {
         char msg[512];
         va_list ap;
 
-        if (!host || !host->log)
+        if (!host || !host->log_enabled(host, level))
                 return;
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        host->log(level, name, msg);
+        host->log_fields(host, level, msg, NULL, 0);
 }
 
-#define say(p, level, ...) emulate_log((p)->host, "mount", level, __VA_ARGS__)
+#define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
-static int mount_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
-{
-        struct mount_policy *p = NULL;
-        const char *why = NULL;
-        int r;
-
-        r = mount_policy_parse(conf, &p, &why);
-        if (r < 0) {
-                if (host && host->log && why)
-                        host->log(LOG_ERR, "mount", why);
-                return r;
-        }
-        p->host = host;
-        *ret_state = p;
-        return 0;
-}
-
-static void mount_stop(void *state)
-{
-        mount_policy_free(state);
-}
+EMULATE_DEFINE_START_STOP(mount)
 
 static void mount_handle(void *state, const struct scmpd_notification *n,
                          struct scmpd_deferred *deferred, struct scmpd_verdict *ret)

@@ -96,7 +96,7 @@ struct scmpd_verdict sched_policy_refusal(const struct sched_policy *p)
         return p->refusal;
 }
 
-int sched_policy_parse(const char *json, struct sched_policy **ret, const char **ret_why)
+int sched_policy_parse(const char *json, struct sched_policy **ret, char **ret_error)
 {
         static const char *const keys[] = { "policies", "max_rt_priority", "min_nice", "refuse" };
         json_auto_t *root = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
@@ -106,7 +106,8 @@ int sched_policy_parse(const char *json, struct sched_policy **ret, const char *
         size_t i;
 
         if (!json_is_object(root)) {
-                *ret_why = "the configuration is not a JSON object";
+                if (ret_error)
+                        *ret_error = strdup("the configuration is not a JSON object");
                 return -EINVAL;
         }
         p = calloc(1, sizeof(*p));
@@ -173,7 +174,8 @@ int sched_policy_parse(const char *json, struct sched_policy **ret, const char *
         return 0;
 fail:
         free(p);
-        *ret_why = why;
+        if (ret_error)
+                *ret_error = strdup(why ? why : "invalid configuration");
         return -EINVAL;
 }
 
@@ -202,29 +204,9 @@ int sched_policy_check(const struct sched_policy *p, const struct sched_request 
 
 /* ---- the handler ---- */
 
-#define say(p, level, ...) emulate_log((p)->host, "sched", level, __VA_ARGS__)
+#define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
-static int sched_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
-{
-        struct sched_policy *p = NULL;
-        const char *why = NULL;
-        int r;
-
-        r = sched_policy_parse(conf, &p, &why);
-        if (r < 0) {
-                if (host && host->log && why)
-                        host->log(LOG_ERR, "sched", why);
-                return r;
-        }
-        p->host = host;
-        *ret_state = p;
-        return 0;
-}
-
-static void sched_stop(void *state)
-{
-        sched_policy_free(state);
-}
+EMULATE_DEFINE_START_STOP(sched)
 
 enum call {
         SETSCHEDULER,

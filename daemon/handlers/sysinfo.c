@@ -64,7 +64,7 @@ struct sysinfo_policy *sysinfo_policy_free(struct sysinfo_policy *p)
         return NULL;
 }
 
-int sysinfo_policy_parse(const char *json, struct sysinfo_policy **ret, const char **ret_why)
+int sysinfo_policy_parse(const char *json, struct sysinfo_policy **ret, char **ret_error)
 {
         static const char *const keys[] = { "memory", "uptime", "procs", "refuse" };
         json_auto_t *root = json_loads(json, JSON_REJECT_DUPLICATES, NULL);
@@ -73,7 +73,8 @@ int sysinfo_policy_parse(const char *json, struct sysinfo_policy **ret, const ch
         json_t *v;
 
         if (!json_is_object(root)) {
-                *ret_why = "the configuration is not a JSON object";
+                if (ret_error)
+                        *ret_error = strdup("the configuration is not a JSON object");
                 return -EINVAL;
         }
         json_object_foreach (root, key, v) {
@@ -83,12 +84,16 @@ int sysinfo_policy_parse(const char *json, struct sysinfo_policy **ret, const ch
                         if (strcmp(keys[i], key) == 0)
                                 break;
                 if (i == ELEMENTSOF(keys)) {
-                        *ret_why = "unknown key in the configuration (memory, uptime, procs, "
-                                   "refuse)";
+                        if (ret_error)
+                                *ret_error = strdup(
+                                        "unknown key in the configuration (memory, uptime, procs, "
+                                        "refuse)");
                         return -EINVAL;
                 }
                 if (i < 3 && !json_is_boolean(v)) {
-                        *ret_why = "\"memory\", \"uptime\" and \"procs\" must be booleans";
+                        if (ret_error)
+                                *ret_error = strdup(
+                                        "\"memory\", \"uptime\" and \"procs\" must be booleans");
                         return -EINVAL;
                 }
         }
@@ -102,7 +107,9 @@ int sysinfo_policy_parse(const char *json, struct sysinfo_policy **ret, const ch
                                   (struct scmpd_verdict){ .kind = SCMPD_VERDICT_CONTINUE },
                                   &p->refusal) < 0) {
                 free(p);
-                *ret_why = "\"refuse\" must be \"continue\", an errno name or 1..4095";
+                if (ret_error)
+                        *ret_error =
+                                strdup("\"refuse\" must be \"continue\", an errno name or 1..4095");
                 return -EINVAL;
         }
         *ret = p;
@@ -343,29 +350,9 @@ static int cgroup_procs(const char *cgtext, uint64_t *ret)
 
 /* ---- the handler ---- */
 
-#define say(p, level, ...) emulate_log((p)->host, "sysinfo", level, __VA_ARGS__)
+#define say(p, level, ...) emulate_log((p)->host, level, __VA_ARGS__)
 
-static int sysinfo_start(const struct scmpd_handler_host *host, const char *conf, void **ret_state)
-{
-        struct sysinfo_policy *p = NULL;
-        const char *why = NULL;
-        int r;
-
-        r = sysinfo_policy_parse(conf, &p, &why);
-        if (r < 0) {
-                if (host && host->log && why)
-                        host->log(LOG_ERR, "sysinfo", why);
-                return r;
-        }
-        p->host = host;
-        *ret_state = p;
-        return 0;
-}
-
-static void sysinfo_stop(void *state)
-{
-        sysinfo_policy_free(state);
-}
+EMULATE_DEFINE_START_STOP(sysinfo)
 
 /* The container's view of the target into *v; a part that cannot be read keeps the host's. */
 static int build_view(const struct sysinfo_policy *p, const struct target *t,

@@ -123,6 +123,11 @@ static const struct {
         { "hppa64", "parisc64" },
 };
 
+_public_ const char *scmpd_syscall_tables_linux(void)
+{
+        return SCMPD_GEN_LINUX_VERSION;
+}
+
 _public_ size_t scmpd_arch_count(void)
 {
         return ELEMENTSOF(arches);

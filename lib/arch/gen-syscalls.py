@@ -293,6 +293,10 @@ def render(tables, pseudo):
     h.write("#define SCMPD_GEN_NAME_COUNT %d\n" % len(names))
     h.write("#define SCMPD_GEN_PSEUDO_COUNT %d\n" % len(pseudo))
     h.write("#define SCMPD_GEN_ARCH_COUNT %d\n\n" % len(ARCHES))
+    h.write("/* The Linux release whose syscalls the tables follow, and the release whose sources\n"
+            " * they were read from (the later calls come from LATER in the generator). */\n")
+    h.write("#define SCMPD_GEN_LINUX_VERSION \"%s\"\n" % KERNEL_CURRENT_VERSION)
+    h.write("#define SCMPD_GEN_LINUX_SOURCE \"%s\"\n\n" % KERNEL_SOURCE_VERSION)
     h.write("/* The multiplexer syscalls per arch, derived from the tables (-1: none). */\n")
     for name, *_ in ARCHES:
         t = tables[name]

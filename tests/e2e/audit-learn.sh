@@ -1,12 +1,15 @@
 #!/bin/bash
-# audit-learn: the least-privilege loop of docs/learn-profile.md, end to end, under runc and
-# crun. A busybox workload (files, a socket, processes, a few rarer calls) runs in a container
+# audit-learn: the least-privilege loop of docs/learn-profile.md, end to end, under runc, crun
+# and `scmpctl run` (on the host, with the same busybox). A busybox workload (files, a socket, processes, a few rarer calls) runs in a container
 # whose profile is `scmpctl audit template --runtime RT` (NOTIFY on every syscall the runtime
 # accepts), served by the built scmpd with an audit-and-continue policy. `scmpctl audit profile`
 # then writes the learned profile (default ERRNO/EPERM), which must pass `scmpctl compile` and,
 # when libseccomp is there, decide every call like libseccomp does (profile-diff). The same
 # workload must then succeed under the learned profile with no scmpd at all, and a call it never
-# made (mknodat, through mkfifo) must fail with EPERM. A profile learned from a listener that
+# made (mknodat, through mkfifo) must fail with EPERM. With --learn-args the profile allows
+# socket only with the address families recorded (AF_INET, from nc): `ip link` (AF_NETLINK) and
+# `nc ::1` (AF_INET6) fail at socket() with EPERM, which they do not under the profile learned
+# without it. A profile learned from a listener that
 # notified only a few syscalls must come with a warning, and a syscall whose every call was
 # refused must be left out (and kept with --allow-refused).
 # The template and learn commands are taken from docs/learn-profile.md (its "test:" blocks), so
@@ -33,32 +36,38 @@ doc_block() {
                 on && /^```sh/ { body = 1; next } body && /^```/ { exit } body { print }' "$DOC"
 }
 scmpctl() { "$SCMPCTL_BIN" "$@"; }
-for blk in template learn; do
+for blk in template learn learn-args; do
         [ -n "$(doc_block $blk)" ] || { bad "docs/learn-profile.md has no '$blk' block"; exit 1; }
 done
 
 B=$W/bundle R=$W/bundle/rootfs
 e2e_rootfs "$R" sh mkdir rm cat echo ls ln readlink chmod touch uname sleep nc mkfifo sync \
-        stat wc true
+        stat wc true ip
+# WD: the work directory (/tmp in a container; a directory of its own under scmpctl run).
 cat >"$R/workload.sh" <<'EOS'
 set -e
-mkdir -p /tmp/d/e
-echo hello >/tmp/d/f
-cat /tmp/d/f >/tmp/d/g
-chmod 600 /tmp/d/g
-ln -s /tmp/d/g /tmp/d/l
-[ "$(readlink /tmp/d/l)" = /tmp/d/g ]
-touch /tmp/d/e/t
-stat /tmp/d/g >/dev/null
-ls /tmp/d | wc -l >/dev/null
-rm -r /tmp/d/e
+D=${WD:-/tmp}/d
+mkdir -p $D/e
+echo hello >$D/f
+cat $D/f >$D/g
+chmod 600 $D/g
+ln -s $D/g $D/l
+[ "$(readlink $D/l)" = $D/g ]
+touch $D/e/t
+stat $D/g >/dev/null
+ls $D | wc -l >/dev/null
+rm -r $D/e
 (sleep 0; true) &
 wait
 uname -r >/dev/null
 sync
 nc 127.0.0.1 9 </dev/null >/dev/null 2>&1 || true
 echo "workload ok"
-if [ "${1:-}" = probe ]; then mkfifo /tmp/p 2>&1 || true; fi
+if [ "${1:-}" = probe ]; then mkfifo ${WD:-/tmp}/p 2>&1 || true; fi
+if [ "${2:-}" = net ]; then
+        ip link 2>&1 | head -1
+        nc ::1 9 </dev/null 2>&1 | head -1
+fi
 EOS
 (cd "$B" && timeout 20 runc spec 2>/dev/null) || (cd "$B" && timeout 20 crun spec) ||
         { bad "cannot create a spec"; exit 1; }
@@ -99,7 +108,24 @@ start_scmpd() {
 }
 start_scmpd
 
-for rt in $RUNTIMES; do
+# run_workload RT ID PROFILE ARGS...: the workload under RT with this seccomp profile; its output.
+run_workload() {
+        local rt=$1 id=$2 prof=$3
+        shift 3
+        if [ "$rt" = scmpctl ]; then
+                rm -rf "$W/host-$id" && mkdir -p "$W/host-$id"
+                timeout "$TMO" env PATH="$R/bin" WD="$W/host-$id" "$SCMPCTL_BIN" run \
+                        --profile "$prof" --id "$id" -- "$R/bin/sh" "$R/workload.sh" "$@" \
+                        2>&1 </dev/null | grep -v "has no NOTIFY rule"
+        else
+                setbundle "$prof" "$@"
+                CREATED+=("$rt $id")
+                rt_cmd "$rt" run -b "$B" "$id" 2>&1 </dev/null
+                rt_cmd "$rt" delete -f "$id" >/dev/null 2>&1
+        fi
+}
+
+for rt in $RUNTIMES scmpctl; do
         id="learn-$rt-$$"
         mkdir -p "$W/$rt"
         RT=$rt OUT=$W/$rt eval "$(doc_block template)" && mv "$W/$rt/record.json" "$W/$rt-template.json" ||
@@ -109,12 +135,9 @@ for rt in $RUNTIMES; do
                         "$W/$rt-template.json" && ok "runc: the template notifies read but not write" ||
                         bad "runc: the template notifies write (runc refuses it) or misses read"
         fi
-        setbundle "$W/$rt-template.json"
-        CREATED+=("$rt $id")
-        out=$(rt_cmd "$rt" run -b "$B" "$id" 2>&1 </dev/null)
+        out=$(run_workload "$rt" "$id" "$W/$rt-template.json")
         [ "$out" = "workload ok" ] && ok "$rt: the workload ran under the recording template" ||
                 bad "$rt: recording run said: $(printf '%s' "$out" | head -c 300)"
-        rt_cmd "$rt" delete -f "$id" >/dev/null 2>&1
         ID="learn-$rt-*" OUT=$W/$rt eval "$(doc_block learn)" >"$W/$rt-stats.txt" \
                 2>"$W/$rt-learn.err" && cp "$W/$rt/learned.json" "$W/$rt-learned.json" &&
                 ok "$rt: audit profile wrote the learned profile" ||
@@ -151,26 +174,81 @@ assert last["action"] == "SCMP_ACT_ALLOW" and set(last["names"]) == want and wan
 EOP2
                 ok "$rt: --base keeps Docker's profile and adds only what it lacks" ||
                 bad "$rt: --base: $(cat "$W/$rt-based.err")"
-        id2="$id-learned"
-        setbundle "$W/$rt-learned.json" probe
-        CREATED+=("$rt $id2")
-        out=$(rt_cmd "$rt" run -b "$B" "$id2" 2>&1 </dev/null)
+        out=$(run_workload "$rt" "$id-learned" "$W/$rt-learned.json" probe net)
         case $out in
         "workload ok"*"Operation not permitted"*)
                 ok "$rt: the workload runs under the learned profile, mknodat fails with EPERM" ;;
         *) bad "$rt: learned-profile run said: $(printf '%s' "$out" | head -c 400)" ;;
         esac
-        rt_cmd "$rt" delete -f "$id2" >/dev/null 2>&1
+        # Without argument learning socket is allowed whole: AF_INET6 gets past socket().
+        case $out in
+        "workload ok"*"nc: socket: Operation not permitted"*)
+                bad "$rt: socket(AF_INET6) refused by a profile learned without --learn-args" ;;
+        "workload ok"*) ok "$rt: without --learn-args socket(AF_INET6) is allowed" ;;
+        esac
+
+        # --learn-args: socket narrowed to the recorded families.
+        ID="learn-$rt-*" OUT=$W/$rt eval "$(doc_block learn-args)" >"$W/$rt-args-stats.txt" \
+                2>"$W/$rt-args.err" && cp "$W/$rt/learned-args.json" "$W/$rt-args.json" &&
+                ok "$rt: audit profile --learn-args wrote a profile" ||
+                bad "$rt: audit profile --learn-args failed: $(head -c 300 "$W/$rt-args.err")"
+        grep -q warning "$W/$rt-args.err" &&
+                bad "$rt: --learn-args gave warnings: $(grep warning "$W/$rt-args.err" | head -3)"
+        say "figure: $rt: --learn-args: $(grep -c 'allowed with argument' "$W/$rt-args.err") syscalls narrowed, $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["syscalls"]; print(len(r[0]["names"]), "allowed whole,", len(r) - 1, "argument rules,")' "$W/$rt-args.json") $(wc -c <"$W/$rt-args.json") bytes"
+        sed -n 's/^scmpctl: --learn-args: /figure: '"$rt"': --learn-args: /p' "$W/$rt-args.err"
+        sed 's/^/figure: '"$rt"': --learn-args compile: /' "$W/$rt-args-stats.txt"
+        python3 - "$W/$rt-args.json" <<'EOP3' && ok "$rt: --learn-args allows socket with AF_INET, not AF_INET6 or AF_NETLINK" ||
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert "socket" not in p["syscalls"][0]["names"], "socket allowed whole"
+socket = [r for r in p["syscalls"] if r["names"] == ["socket"]]
+values = set()
+for r in socket:
+    (a,) = r["args"]
+    assert a["index"] == 0 and a["value"] == 0xffffffff and a["op"] == "SCMP_CMP_MASKED_EQ", r
+    values.add(a["valueTwo"])
+assert 2 in values and not values & {10, 16}, values  # AF_INET; not AF_INET6, AF_NETLINK
+EOP3
+                bad "$rt: --learn-args: socket is not narrowed to what nc used: $(cat "$W/$rt-args.err")"
+        if [ "$rt" = runc ]; then
+                grep -q "clone allowed whole" "$W/$rt-args.err" &&
+                        ok "runc: --learn-args leaves clone whole (runc init's Go threads)" ||
+                        bad "runc: --learn-args narrowed clone"
+        fi
+        "$SCMPCTL_BIN" compile "$W/$rt-args.json" -o "$W/$rt-args.bpf" &&
+                ok "$rt: the --learn-args profile compiles" || bad "$rt: scmpctl compile --learn-args failed"
+        if [ -n "$DIFF" ] && [ -x "$DIFF" ]; then
+                "$DIFF" "$W/$rt-args.json" x86_64 6.18 - >"$W/$rt-args-diff.out" 2>&1 &&
+                        ok "$rt: the --learn-args profile decides like libseccomp" ||
+                        bad "$rt: profile-diff --learn-args: $(tail -3 "$W/$rt-args-diff.out")"
+        fi
+        out=$(run_workload "$rt" "$id-args" "$W/$rt-args.json" probe net)
+        case $out in
+        "workload ok"*"ip: socket: Operation not permitted"*"nc: socket: Operation not permitted"*)
+                ok "$rt: the workload runs under --learn-args; AF_NETLINK and AF_INET6 sockets fail with EPERM" ;;
+        *) bad "$rt: --learn-args run said: $(printf '%s' "$out" | head -c 400)" ;;
+        esac
 done
 
 # The audit store survives a restart of scmpd (--audit-store), and clear empties it.
 kill "$DPID"; wait "$DPID"; DPID=""
 start_scmpd
-for rt in $RUNTIMES; do
+for rt in $RUNTIMES scmpctl; do
         "$SCMPCTL_BIN" audit profile --container "learn-$rt-*" -o "$W/$rt-again.json" 2>/dev/null &&
                 cmp -s "$W/$rt-learned.json" "$W/$rt-again.json" &&
                 ok "$rt: after a restart of scmpd the same profile is learned" ||
                 bad "$rt: the audit store did not survive a restart"
+        # The audit subcommands take --timeout like the other control commands.
+        if [ "$rt" = scmpctl ]; then
+                "$SCMPCTL_BIN" audit profile --container "learn-$rt-*" --timeout 120 \
+                        -o "$W/$rt-tmo.json" 2>/dev/null && cmp -s "$W/$rt-learned.json" "$W/$rt-tmo.json" &&
+                        ok "audit profile --timeout 120 works" || bad "audit profile --timeout 120 failed"
+                "$SCMPCTL_BIN" audit profile --container x --timeout soon >/dev/null 2>&1
+                [ $? -eq 2 ] && ok "audit profile --timeout soon is a usage error" ||
+                        bad "audit profile took --timeout soon"
+                "$SCMPCTL_BIN" audit clear --container nothing-$$ --timeout 120 >/dev/null &&
+                        ok "audit clear --timeout 120 works" || bad "audit clear --timeout 120 failed"
+        fi
         "$SCMPCTL_BIN" audit clear --container "learn-$rt-$$" >/dev/null
         "$SCMPCTL_BIN" audit profile --container "learn-$rt-*" >/dev/null 2>&1 &&
                 bad "$rt: audit clear left the container" || ok "$rt: audit clear forgot the container"

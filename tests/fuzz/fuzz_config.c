@@ -1,7 +1,7 @@
 /*
  * Fuzz target for scmpd's policy file (daemon/policy.c): parsing, validation, the built-in
- * handlers' configuration parsers (errno, value, audit, mount, mknod, sysinfo, sched: their
- * start() only parses), then listener and rule matching on the result.
+ * handlers' configuration parsers (errno, value, audit, mount, mknod, sysinfo, sched, xattr:
+ * their start() only parses), then listener and rule matching on the result.
  *
  * No side effects: policy.c dlopen()s the "path" of every plugin handler a chain names. The
  * harness never lets a fuzz input choose that path: an input with a "handlers" object is parsed

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/control_proto.h"
-#include "../../daemon/stats.h"
+#include "control_proto.h"
+#include "stats.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,7 +33,7 @@ static void check_string(const char *s, size_t size, bool required)
 static void parse_line(const char *line, size_t len)
 {
         struct control_request req;
-        const char *reason = NULL;
+        char *reason = NULL;
         int r;
 
         memset(&req, 0xa5, sizeof(req));
@@ -41,11 +41,12 @@ static void parse_line(const char *line, size_t len)
         if (r < 0) {
                 if (!reason || !*reason)
                         abort();
+                free(reason);
                 if (r != -EBADMSG && r != -E2BIG && r != -EOPNOTSUPP)
                         abort();
                 return;
         }
-        if (r != 0 || len > CONTROL_MAX_REQUEST)
+        if (r != 0 || reason || len > CONTROL_MAX_REQUEST)
                 abort();
         if ((unsigned)req.command > CONTROL_HANDLER_DISABLE)
                 abort();

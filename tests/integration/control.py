@@ -16,6 +16,7 @@ denies everything else.
 Usage: control.py TARGET DEFER_PLUGIN   (SCMPD_BIN and SCMPCTL_BIN from the environment)
 """
 import json
+import re
 import os
 import shutil
 import signal
@@ -158,6 +159,8 @@ def test_basic(d, tmp):
 
     st = ctl_json(d, "status")
     check(st["version"] and st["uptime_seconds"] >= 0, "status: version and uptime")
+    check(re.fullmatch(r"[0-9]+\.[0-9]+", st.get("syscall_tables_linux", "")),
+          "status: the Linux release of scmpd's syscall tables (%s)" % st.get("syscall_tables_linux"))
     check(set(st["features"]) == {"notify", "continue", "addfd", "addfd_send",
                                    "wait_killable_recv", "sync_wake_up"}
           and st["features"]["notify"], "status: kernel features")
@@ -167,6 +170,9 @@ def test_basic(d, tmp):
           "status: counts (%s)" % st["counts"])
     rc, out, _ = ctl(d, "status")
     check(rc == 0 and "WAIT_KILLABLE_RECV" in out and "SYNC_WAKE_UP" in out, "status: table")
+    check(out.startswith("scmpctl ") and ("syscall tables of Linux %s\n" % st.get("syscall_tables_linux")) in out
+          and "scmpd %s, syscall tables of Linux %s, pid" % (st["version"], st.get("syscall_tables_linux")) in out,
+          "status: the tables' Linux release, scmpctl's and scmpd's")
 
     stats = ctl_json(d, "stats")
     by = {s["name"]: s for s in stats["syscalls"]}

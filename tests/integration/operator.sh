@@ -166,7 +166,7 @@ check "--check-config opens a handler no chain names: a wrong ABI (rc $rc)" \
 cc h3 '{ "handlers": { "z": { "path": "'"$PLUGIN_OK"'", "config": { "errno": 5000 } } },
         "policies": [] }'
 check "--check-config starts a handler no chain names with its config (rc $rc)" \
-        "[ $rc -eq 1 ] && grep -q 'handlers.z: handler \"z\" refused its configuration' '$T/h3.e'"
+        "[ $rc -eq 1 ] && grep -q 'handlers.z: handler \"z\" refused its configuration: \"delay_ms\" must be' '$T/h3.e'"
 cc h4 '{ "handlers": { "z": { "path": "'"$PLUGIN_OK"'", "config": { "errno": 5 } },
         "w": { "path": "'"$PLUGIN_OK"'" } }, "policies": [] }'
 check "--check-config accepts handlers no chain names when they open (rc $rc)" "[ $rc -eq 0 ]"

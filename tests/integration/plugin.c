@@ -3,6 +3,10 @@
  *   PLUGIN_MODE_DEFER  answers later from its own thread (DEFERRED, then host->complete);
  *   PLUGIN_MODE_BLOCK  declares SCMPD_HANDLER_BLOCKING and sleeps inside handle() on a worker;
  *   PLUGIN_MODE_BADABI claims ABI version 99, which scmpd must refuse with a clear error.
+ * The block mode is built for handler ABI version 1 (complete and log only), as a handler built
+ * before version 2 was: scmpd must keep running it and give it a host that says version 1. The
+ * others use version 2: a configuration they refuse is explained with host->log_fields(), and
+ * scmpd gives that reason in its error.
  * Configuration: {"delay_ms": N, "value": V} answers V after N ms; {"errno": E} answers errno E.
  * {"gate": PATH} also holds every answer until the file PATH exists (then waits delay_ms), so a
  * test can hold notifications for as long as it needs, whatever the machine's speed, and release
@@ -15,10 +19,19 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "scmpd/handler.h"
+
+#if defined(PLUGIN_MODE_BADABI)
+#define PLUGIN_ABI 99
+#elif defined(PLUGIN_MODE_BLOCK)
+#define PLUGIN_ABI 1
+#else
+#define PLUGIN_ABI SCMPD_HANDLER_ABI_VERSION
+#endif
 
 #define EXPORT __attribute__((visibility("default")))
 
@@ -51,7 +64,7 @@ static int plugin_start(const struct scmpd_handler_host *host, const char *conf,
         json_t *root = json_loads(conf, 0, NULL);
         struct state *s;
 
-        if (!root || host->abi_version != SCMPD_HANDLER_ABI_VERSION)
+        if (!root || host->abi_version != PLUGIN_ABI)
                 return -EINVAL;
         s = calloc(1, sizeof(*s));
         if (!s) {
@@ -66,6 +79,10 @@ static int plugin_start(const struct scmpd_handler_host *host, const char *conf,
                 s->gate = strdup(json_string_value(json_object_get(root, "gate")));
         json_decref(root);
         if (s->delay_ms < 0 || s->delay_ms > 60000 || s->error < 0 || s->error > 4095) {
+#if PLUGIN_ABI >= 2
+                host->log_fields(host, LOG_ERR, "\"delay_ms\" must be 0..60000, \"errno\" 0..4095",
+                                 NULL, 0);
+#endif
                 free(s->gate);
                 free(s);
                 return -EINVAL;
@@ -147,7 +164,6 @@ static void plugin_handle(void *state, const struct scmpd_notification *n,
 }
 #define PLUGIN_NAME "test-defer"
 #define PLUGIN_FLAGS 0
-#define PLUGIN_ABI SCMPD_HANDLER_ABI_VERSION
 #else
 static void plugin_handle(void *state, const struct scmpd_notification *n,
                           struct scmpd_deferred *deferred, struct scmpd_verdict *ret)
@@ -160,11 +176,6 @@ static void plugin_handle(void *state, const struct scmpd_notification *n,
 }
 #define PLUGIN_NAME "test-block"
 #define PLUGIN_FLAGS SCMPD_HANDLER_BLOCKING
-#if defined(PLUGIN_MODE_BADABI)
-#define PLUGIN_ABI 99
-#else
-#define PLUGIN_ABI SCMPD_HANDLER_ABI_VERSION
-#endif
 #endif
 
 static const struct scmpd_handler_ops ops = {

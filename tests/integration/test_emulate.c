@@ -19,7 +19,15 @@
  *     caller that shares the host's mount namespace is refused whatever the policy says;
  *   - TOCTOU: a second thread of the target rewrites the path buffer while mount(2) is in
  *     flight; over many iterations no mount ever lands on the rewritten path;
- *   - a target killed in the middle of emulations leaves no helper behind and scmpd serving.
+ *   - a target killed in the middle of emulations leaves no helper behind and scmpd serving;
+ *   - a thread that is not its group's leader gets mknod (null), mknodat with a dirfd, a relative
+ *     mknod from its own unshared cwd, mount and umount2 emulated like the leader;
+ *   - the xattr handler sets trusted.overlay.* as the policy lists them (setxattr through a
+ *     symlink, fsetxattr, removexattr), read back by this parent (the child cannot read
+ *     trusted.*), and refuses the rest: unlisted names and values, lsetxattr on a symlink, a
+ *     device node, an fd from the host's mount namespace, a directory the caller may not write
+ *     (also behind a symlink swapped during the calls), an O_PATH fd (EBADF) and an unreadable
+ *     value (EFAULT); a thread flipping the value buffer never gets a refused value written.
  *
  * Built without sanitizers (the children run under a seccomp filter) and without libscmpd
  * (handoff.c and notify.c are compiled in). Usage: test-emulate SCMPD_BINARY. Needs root.
@@ -41,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -49,9 +58,11 @@
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/check.h"
 #include "../common/child.h"
 #include "scmpd/handoff.h"
 #include "notify_filter.h"
@@ -62,22 +73,6 @@
 
 static char T[64];
 static char sock_path[128];
-static int failures;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(bool ok, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s: ", ok ? "ok" : "FAIL");
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        fflush(stdout);
-        if (!ok)
-                failures++;
-}
 
 static char *tpath(const char *rel)
 {
@@ -100,7 +95,10 @@ struct child_args {
 
 static int install_filter(void)
 {
-        static const int trapped[] = { SYS_mount, SYS_umount2, SYS_mknod, SYS_mknodat };
+        static const int trapped[] = { SYS_mount,       SYS_umount2,     SYS_mknod,
+                                       SYS_mknodat,     SYS_setxattr,    SYS_lsetxattr,
+                                       SYS_fsetxattr,   SYS_removexattr, SYS_lremovexattr,
+                                       SYS_fremovexattr };
 
         return test_install_notify_filter(trapped, sizeof(trapped) / sizeof(trapped[0]));
 }
@@ -134,6 +132,7 @@ static int connect_scmpd(void)
 }
 
 static int body_main(struct child_args *a);
+static int host_dirfd = -1;
 
 static int child_main(void *arg)
 {
@@ -142,7 +141,10 @@ static int child_main(void *arg)
         char c = 'u';
         int sock, listener, r;
 
-        failures = 0; /* this process counts its own */
+        fails = 0; /* this process counts its own */
+        /* A directory fd from the host's mount namespace, as a volume fd passed in would be:
+         * after the unshare it names a mount the child's namespace does not have. */
+        host_dirfd = open(tpath("/xhost"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (unshare(CLONE_NEWUSER | (a->share_mntns ? 0 : CLONE_NEWNS)) < 0)
                 return 100;
         if (write(a->to_parent, &c, 1) != 1 || read(a->from_parent, &c, 1) != 1 || c != 'g')
@@ -259,7 +261,7 @@ out:
         close(down[1]);
 }
 
-/* ---- the children's checks (they print and count their own failures) ---- */
+/* ---- the children's checks (they print and count their own fails) ---- */
 
 static bool is_mountpoint(const char *path)
 {
@@ -278,6 +280,248 @@ static void expect_mount(int want_errno, const char *src, const char *tgt, const
 
         check(e == want_errno, "%s: %s (wanted %s)", what, e ? strerror(e) : "0",
               want_errno ? strerror(want_errno) : "0");
+}
+
+/* ---- calls from a thread that is not the thread-group leader ---- */
+
+struct thread_result {
+        int mknod_errno, mknodat_errno, relative_errno, mount_errno, umount_errno;
+};
+
+static void *nonleader(void *arg)
+{
+        struct thread_result *res = arg;
+        int dfd;
+
+        /* null 1:3, not the whiteout 0:0: the kernel makes whiteouts without CAP_MKNOD since
+         * Linux 5.8, so only a device node proves the emulation ran for this thread. */
+        res->mknod_errno =
+                mknod(tpath("/dev/thr-null"), S_IFCHR | 0666, makedev(1, 3)) < 0 ? errno : 0;
+        dfd = open(tpath("/dev"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        res->mknodat_errno =
+                mknodat(dfd, "thr-zero", S_IFCHR | 0666, makedev(1, 5)) < 0 ? errno : 0;
+        close(dfd);
+        res->mount_errno = mount("none", tpath("/mnt/c"), "tmpfs", 0, NULL) < 0 ? errno : 0;
+        res->umount_errno = umount2(tpath("/mnt/c"), 0) < 0 ? errno : 0;
+        /* Its own working directory (CLONE_FS unshared): only /proc/<tid>, never the leader's
+         * /proc/<tgid>, says where a relative path starts. */
+        if (unshare(CLONE_FS) < 0 || chdir(tpath("/dev/thr")) < 0)
+                res->relative_errno = -1;
+        else
+                res->relative_errno =
+                        mknod("own-cwd", S_IFCHR | 0666, makedev(1, 3)) < 0 ? errno : 0;
+        return NULL;
+}
+
+static void nonleader_checks(void)
+{
+        struct thread_result res = { -1, -1, -1, -1, -1 };
+        struct stat st;
+        pthread_t th;
+
+        check(mkdir(tpath("/dev/thr"), 0755) == 0, "mkdir dev/thr");
+        if (pthread_create(&th, NULL, nonleader, &res) != 0) {
+                check(false, "pthread_create");
+                return;
+        }
+        pthread_join(th, NULL);
+        check(res.mknod_errno == 0 && stat(tpath("/dev/thr-null"), &st) == 0 &&
+                      st.st_rdev == makedev(1, 3),
+              "a non-leader thread's mknod of null 1:3 (%s)", strerror(res.mknod_errno));
+        check(res.mknodat_errno == 0 && stat(tpath("/dev/thr-zero"), &st) == 0,
+              "a non-leader thread's mknodat with a dirfd (%s)", strerror(res.mknodat_errno));
+        check(res.relative_errno == 0 && stat(tpath("/dev/thr/own-cwd"), &st) == 0,
+              "a non-leader thread's relative mknod starts at its own cwd (%d)",
+              res.relative_errno);
+        check(res.mount_errno == 0 && res.umount_errno == 0,
+              "a non-leader thread's mount and umount2 (%s, %s)", strerror(res.mount_errno),
+              strerror(res.umount_errno));
+}
+
+/* ---- the xattr handler: trusted.overlay.* as overlayfs needs them ---- */
+
+static char xrace_value[2] = "y";
+static atomic_bool xrace_stop;
+
+static void *xattr_racer(void *arg)
+{
+        while (!atomic_load_explicit(&xrace_stop, memory_order_relaxed)) {
+                ((volatile char *)xrace_value)[0] = 'z';
+                for (volatile int spin = 0; spin < 2000; spin++)
+                        ;
+                ((volatile char *)xrace_value)[0] = 'y';
+                for (volatile int spin = 0; spin < 20000; spin++)
+                        ;
+        }
+        return NULL;
+}
+
+/* Flips dev/ovl/swap, atomically (rename over it), between a directory the caller owns and one
+ * it may not write. */
+static void *symlink_racer(void *arg)
+{
+        char tmp[300];
+
+        snprintf(tmp, sizeof(tmp), "%s", tpath("/dev/ovl/swap.tmp"));
+        while (!atomic_load_explicit(&xrace_stop, memory_order_relaxed)) {
+                unlink(tmp);
+                if (symlink(tpath("/rootonly"), tmp) == 0)
+                        rename(tmp, tpath("/dev/ovl/swap"));
+                for (volatile int spin = 0; spin < 2000; spin++)
+                        ;
+                unlink(tmp);
+                if (symlink(tpath("/dev/ovl/swapok"), tmp) == 0)
+                        rename(tmp, tpath("/dev/ovl/swap"));
+                for (volatile int spin = 0; spin < 20000; spin++)
+                        ;
+        }
+        return NULL;
+}
+
+/* Never mapped (the first page), hidden from the compiler's bounds checks. */
+static volatile uintptr_t bad_address = 8;
+
+static int xerr(long r)
+{
+        return r < 0 ? errno : 0;
+}
+
+static void xattr_checks(void)
+{
+        const char *opaque = "trusted.overlay.opaque";
+        char path[300];
+        unsigned set = 0, refused = 0;
+        char *prot_none;
+        pthread_t th;
+        int fd, e;
+
+        mkdir(tpath("/dev/ovl"), 0755);
+        mkdir(tpath("/dev/ovl/opaque"), 0755);
+        mkdir(tpath("/dev/ovl/fd"), 0755);
+        mkdir(tpath("/dev/ovl/removed"), 0755);
+        close(open(tpath("/dev/ovl/file"), O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+        symlink(tpath("/dev/ovl/opaque"), tpath("/dev/ovl/link"));
+        e = xerr(setxattr(tpath("/dev/ovl/opaque"), opaque, "y", 1, 0));
+        check(e == 0, "setxattr trusted.overlay.opaque=y in a user namespace (%s)", strerror(e));
+        e = xerr(setxattr(tpath("/dev/ovl/link"), "trusted.overlay.redirect", "/x", 2, 0));
+        check(e == 0, "setxattr follows a symlink inside the container (%s)", strerror(e));
+        e = xerr(lsetxattr(tpath("/dev/ovl/link"), opaque, "y", 1, 0));
+        check(e == EACCES, "lsetxattr on a symlink itself is refused (%s)", strerror(e));
+        e = xerr(setxattr(tpath("/dev/ovl/file"), opaque, "z", 1, 0));
+        check(e == EACCES, "a value the policy does not list is refused (%s)", strerror(e));
+        e = xerr(setxattr(tpath("/dev/ovl/file"), "trusted.evil", "1", 1, 0));
+        check(e == EACCES, "a trusted.* name outside the policy is refused (%s)", strerror(e));
+        e = xerr(setxattr(tpath("/dev/ovl/file"), "security.capability", "1", 1, 0));
+        check(e == EACCES, "security.capability is refused (%s)", strerror(e));
+        e = xerr(setxattr(tpath("/dev/ovl/file"), opaque, (const void *)bad_address, 1, 0));
+        check(e == EFAULT, "an unreadable value pointer gets the kernel's EFAULT (%s)",
+              strerror(e));
+        /* A value the kernel could not read (PROT_NONE), though /proc/<pid>/mem could. */
+        prot_none = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (prot_none != MAP_FAILED) {
+                prot_none[0] = 'y';
+                mprotect(prot_none, 4096, PROT_NONE);
+                e = xerr(setxattr(tpath("/dev/ovl/file"), opaque, prot_none, 1, 0));
+                check(e == EFAULT, "a value on a PROT_NONE page gets the kernel's EFAULT (%s)",
+                      strerror(e));
+                munmap(prot_none, 4096);
+        }
+        e = xerr(setxattr(tpath("/dev/ovl/file"), (const char *)bad_address, "y", 1, 0));
+        check(e == EACCES, "an unreadable name pointer is refused (%s)", strerror(e));
+        e = xerr(setxattr(tpath("/rootonly"), opaque, "y", 1, 0));
+        check(e == EPERM || e == EACCES,
+              "a directory the caller may not write keeps the kernel's answer (%s)", strerror(e));
+        fd = open(tpath("/dev/ovl/fd"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        e = xerr(fsetxattr(fd, opaque, "y", 1, 0));
+        check(e == 0, "fsetxattr on a directory fd (%s)", strerror(e));
+        close(fd);
+        fd = open(tpath("/dev/ovl/file"), O_PATH | O_CLOEXEC);
+        e = xerr(fsetxattr(fd, opaque, "y", 1, 0));
+        check(e == EBADF, "fsetxattr on an O_PATH fd: the kernel's EBADF (%s)", strerror(e));
+        close(fd);
+        e = xerr(fsetxattr(host_dirfd, opaque, "y", 1, 0));
+        check(e == EACCES, "an fd on a mount outside the caller's namespace is refused (%s)",
+              strerror(e));
+        e = xerr(setxattr(tpath("/dev/ovl/removed"), opaque, "y", 1, 0));
+        e = e ? e : xerr(removexattr(tpath("/dev/ovl/removed"), opaque));
+        check(e == 0, "setxattr then removexattr (%s)", strerror(e));
+        e = xerr(mknod(tpath("/dev/ovl/wh"), S_IFCHR | 0600, makedev(0, 0)));
+        e = e ? e : xerr(setxattr(tpath("/dev/ovl/wh"), opaque, "y", 1, 0));
+        check(e == EACCES, "an xattr on a device node is refused (%s)", strerror(e));
+
+        /* TOCTOU on the value: a thread flips it between the allowed "y" and "z". */
+        mkdir(tpath("/dev/ovl/race"), 0755);
+        if (pthread_create(&th, NULL, xattr_racer, NULL) != 0) {
+                check(false, "pthread_create");
+                return;
+        }
+        for (int i = 0; i < 100; i++) {
+                snprintf(path, sizeof(path), "%s/%d", tpath("/dev/ovl/race"), i);
+                mkdir(path, 0755);
+                if (setxattr(path, opaque, xrace_value, 1, 0) == 0)
+                        set++;
+                else
+                        refused++;
+        }
+        atomic_store(&xrace_stop, true);
+        pthread_join(th, NULL);
+        printf("xattr race: %u set, %u refused\n", set, refused);
+        check(set > 0, "values set while the buffer was being rewritten");
+
+        /* TOCTOU on the path: the symlink is swapped between the check and the act. The object
+         * judged (owner, W_OK, mount) is the object written; /rootonly must stay unmarked. */
+        mkdir(tpath("/dev/ovl/swapok"), 0755);
+        symlink(tpath("/dev/ovl/swapok"), tpath("/dev/ovl/swap"));
+        atomic_store(&xrace_stop, false);
+        set = refused = 0;
+        if (pthread_create(&th, NULL, symlink_racer, NULL) != 0) {
+                check(false, "pthread_create");
+                return;
+        }
+        for (int i = 0; i < 100; i++) {
+                if (setxattr(tpath("/dev/ovl/swap"), opaque, "y", 1, 0) == 0)
+                        set++;
+                else
+                        refused++;
+        }
+        atomic_store(&xrace_stop, true);
+        pthread_join(th, NULL);
+        printf("xattr symlink swap: %u set, %u refused\n", set, refused);
+}
+
+/* The parent's side: what the child's calls left on the files (trusted.* is readable only
+ * with CAP_SYS_ADMIN in the initial user namespace, which the child does not have). */
+static void xattr_host_checks(void)
+{
+        const char *opaque = "trusted.overlay.opaque";
+        char v[64], path[300];
+        unsigned bad = 0;
+        ssize_t n;
+
+        n = getxattr(tpath("/dev/ovl/opaque"), opaque, v, sizeof(v));
+        check(n == 1 && v[0] == 'y', "the host sees trusted.overlay.opaque=y on the directory");
+        n = getxattr(tpath("/dev/ovl/opaque"), "trusted.overlay.redirect", v, sizeof(v));
+        check(n == 2 && memcmp(v, "/x", 2) == 0, "the host sees the redirect set through a link");
+        n = getxattr(tpath("/dev/ovl/fd"), opaque, v, sizeof(v));
+        check(n == 1 && v[0] == 'y', "the host sees the value set through the fd");
+        check(getxattr(tpath("/dev/ovl/file"), opaque, v, sizeof(v)) < 0 && errno == ENODATA,
+              "the refused value was not set");
+        check(getxattr(tpath("/dev/ovl/file"), "trusted.evil", v, sizeof(v)) < 0,
+              "the refused name was not set");
+        check(getxattr(tpath("/xhost"), opaque, v, sizeof(v)) < 0,
+              "the host directory reached by a foreign fd has no xattr");
+        check(getxattr(tpath("/rootonly"), opaque, v, sizeof(v)) < 0,
+              "the directory the caller may not write has no xattr (directly and through the "
+              "swapped symlink)");
+        check(getxattr(tpath("/dev/ovl/removed"), opaque, v, sizeof(v)) < 0 && errno == ENODATA,
+              "removexattr removed it");
+        for (int i = 0; i < 100; i++) {
+                snprintf(path, sizeof(path), "%s/%d", tpath("/dev/ovl/race"), i);
+                n = getxattr(path, opaque, v, sizeof(v));
+                if (n >= 0 && !(n == 1 && v[0] == 'y'))
+                        bad++;
+        }
+        check(bad == 0, "no directory got a value the policy refuses (%u violations)", bad);
 }
 
 static int body_main(struct child_args *a)
@@ -372,13 +616,15 @@ static int body_main(struct child_args *a)
               "mknod through /proc/self/root refused");
         check(mknod(tpath("/rootonly/null"), S_IFCHR | 0666, makedev(1, 3)) < 0 && errno == EACCES,
               "mknod in a directory the caller may not write: EACCES");
+        nonleader_checks();
+        xattr_checks();
         check(chdir(tpath("/dev")) == 0 && mknod("urandom", S_IFCHR | 0666, makedev(1, 9)) == 0 &&
                       stat(tpath("/dev/urandom"), &st) == 0 && st.st_rdev == makedev(1, 9),
               "relative mknod resolves from the caller's cwd");
         check(mknod("../dev/../dev/random", S_IFCHR | 0666, makedev(1, 8)) == 0 &&
                       stat(tpath("/dev/random"), &st) == 0,
               "relative \"..\" paths resolve like the caller's own");
-        return failures ? 1 : 0;
+        return fails ? 1 : 0;
 }
 
 static int body_hostns(struct child_args *a)
@@ -386,7 +632,9 @@ static int body_hostns(struct child_args *a)
         expect_mount(EACCES, "none", tpath("/mnt/a"), "tmpfs", 0,
                      "a caller in the host's mount namespace is refused");
         check(!is_mountpoint(tpath("/mnt/a")), "nothing mounted in the host's namespace");
-        return failures ? 1 : 0;
+        check(setxattr(tpath("/xhost"), "trusted.overlay.opaque", "y", 1, 0) < 0 && errno == EACCES,
+              "setxattr from the host's mount namespace is refused");
+        return fails ? 1 : 0;
 }
 
 /* Keep scmpd emulating until the parent kills us. */
@@ -438,7 +686,7 @@ static int body_needcap(struct child_args *a)
         expect_mount(EACCES, "none", tpath("/mnt/a"), "tmpfs", 0,
                      "require_cap_sys_admin refuses a caller without it");
         check(!is_mountpoint(tpath("/mnt/a")), "nothing mounted");
-        return failures ? 1 : 0;
+        return fails ? 1 : 0;
 }
 
 /* ---- TOCTOU: a thread rewrites the path while mount(2) is in flight ---- */
@@ -505,7 +753,7 @@ static int body_race(struct child_args *a)
                refused, other);
         check(wrong == 0, "no mount ever landed on the rewritten path (%u violations)", wrong);
         check(mounted > 0, "mounts of the checked path still happened during the race");
-        return failures ? 1 : 0;
+        return fails ? 1 : 0;
 }
 
 /* ---- the parent: scmpd and the tree ---- */
@@ -522,9 +770,10 @@ static int write_file(const char *path, const char *text)
 
 static int make_tree(void)
 {
-        static const char *dirs[] = { "/mnt",      "/mnt/a",    "/mnt/b",     "/mnt/c",    "/mnt/d",
-                                      "/mnt/race", "/other",    "/evil",      "/evil/abc", "/src",
-                                      "/dev",      "/rootonly", "/mnt/shared" };
+        static const char *dirs[] = { "/mnt",        "/mnt/a",    "/mnt/b", "/mnt/c",
+                                      "/mnt/d",      "/mnt/race", "/other", "/evil",
+                                      "/evil/abc",   "/src",      "/dev",   "/rootonly",
+                                      "/mnt/shared", "/xhost" };
         char target[300];
 
         if (chmod(T, 0755) < 0)
@@ -561,7 +810,13 @@ static void write_config(const char *path)
                  "                              \"silent\", \"relatime\", \"bind\"],\n"
                  "            \"refuse\": \"EACCES\" } } ] },\n"
                  "        { \"syscalls\": [\"mknod\", \"mknodat\"],\n"
-                 "          \"chain\": [{ \"handler\": \"mknod\", \"config\": {} }] }\n"
+                 "          \"chain\": [{ \"handler\": \"mknod\", \"config\": {} }] },\n"
+                 "        { \"syscalls\": [\"setxattr\", \"lsetxattr\", \"fsetxattr\",\n"
+                 "                       \"removexattr\", \"lremovexattr\", \"fremovexattr\"],\n"
+                 "          \"chain\": [\"audit\", { \"handler\": \"xattr\", \"config\": {\n"
+                 "            \"names\": [\"trusted.overlay.*\"],\n"
+                 "            \"values\": { \"trusted.overlay.opaque\": [\"y\"] },\n"
+                 "            \"refuse\": \"EACCES\" } } ] }\n"
                  "      ] },\n"
                  "    { \"name\": \"needcap\", \"match\": { \"metadata\": \"needcap\" },\n"
                  "      \"rules\": [\n"
@@ -632,8 +887,9 @@ int main(int argc, char **argv)
         for (int i = 0; i < 4800 && stat(sock_path, &st) < 0; i++) /* 120 s */
                 usleep(25000);
         check(stat(sock_path, &st) == 0, "scmpd listens");
-        if (failures == 0) {
+        if (fails == 0) {
                 run_child("main", "emulate", false, body_main);
+                xattr_host_checks();
                 run_child("needcap", "needcap", false, body_needcap);
                 run_child("hostns", "emulate", true, body_hostns);
                 run_child("race", "emulate", false, body_race);
@@ -653,7 +909,7 @@ int main(int argc, char **argv)
         kill(daemon, SIGTERM);
         if (child_reap(daemon, 10000, &status) < 0)
                 check(false, "scmpd did not stop on SIGTERM");
-        if (failures) {
+        if (fails) {
                 printf("---- scmpd log\n");
                 fflush(stdout);
                 snprintf(cmd, sizeof(cmd), "grep -v -e ' audit: ' -e '/evil/' %s | tail -n 60",
@@ -665,6 +921,6 @@ int main(int argc, char **argv)
                  getenv("EMULATE_KEEP") ? "echo kept" : "rm -rf", T);
         if (system(cmd) < 0)
                 perror("system");
-        printf("emulate: %d failure(s)\n", failures);
-        return failures ? 1 : 0;
+        printf("emulate: %d failure(s)\n", fails);
+        return fails ? 1 : 0;
 }

@@ -42,6 +42,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/check.h"
 #include "../common/child.h"
 #include "notify_filter.h"
 #include "scmpd/handoff.h"
@@ -53,22 +54,6 @@
 
 static char T[64], sock_path[128];
 static char mem_cg[256], pids_cg[256]; /* "" when this machine has no such cgroup to use */
-static int failures;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(bool ok, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s: ", ok ? "ok" : "FAIL");
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        fflush(stdout);
-        if (!ok)
-                failures++;
-}
 
 struct sched_attr_k {
         uint32_t size, policy;
@@ -381,7 +366,7 @@ static int trapped(struct child_args *a)
         struct scmpd_handoff_info info = { .pid = getpid(), .metadata = "sysemu" };
         int sock, listener, r;
 
-        failures = 0;
+        fails = 0;
         sock = connect_scmpd(); /* still host root for scmpd's socket */
         if (sock < 0)
                 return 104;
@@ -401,7 +386,7 @@ static int trapped(struct child_args *a)
                 checks_userns(a);
         else
                 checks_host(a);
-        return failures ? 1 : 0;
+        return fails ? 1 : 0;
 }
 
 static int child_main(void *arg)
@@ -576,7 +561,7 @@ int main(int argc, char **argv)
         for (int i = 0; i < 4800 && stat(sock_path, &st) < 0; i++) /* 120 s */
                 usleep(25000);
         check(stat(sock_path, &st) == 0, "scmpd listens");
-        if (failures == 0) {
+        if (fails == 0) {
                 run_child("userns", true);
                 run_child("host-userns", false);
         }
@@ -585,7 +570,7 @@ int main(int argc, char **argv)
         if (child_reap(daemon, 10000, &status) < 0)
                 check(false, "scmpd did not stop on SIGTERM");
         snprintf(cmd, sizeof(cmd), "grep -E 'handler (sched|sysinfo)' %s | tail -n %d", logp,
-                 failures ? 60 : 12);
+                 fails ? 60 : 12);
         if (system(cmd) < 0)
                 perror("system");
         if (mem_cg[0])
@@ -595,6 +580,6 @@ int main(int argc, char **argv)
         snprintf(cmd, sizeof(cmd), "rm -rf %s", T);
         if (system(cmd) < 0)
                 perror("system");
-        printf("emulate-sys: %d failure(s)\n", failures);
-        return failures ? 1 : 0;
+        printf("emulate-sys: %d failure(s)\n", fails);
+        return fails ? 1 : 0;
 }

@@ -28,26 +28,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../common/check.h"
 #include "../common/child.h"
 #include "notify_filter.h"
 #include "target.h"
-
-static int failures;
-
-static void check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(bool ok, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s: ", ok ? "ok" : "FAIL");
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        printf("\n");
-        fflush(stdout);
-        if (!ok)
-                failures++;
-}
 
 struct layout {
         uint64_t rw, ro, edge; /* edge: a writable page, then a hole */
@@ -256,6 +240,6 @@ out:
                 kill(pid, SIGKILL);
                 child_reap(pid, 120000, &status);
         }
-        printf("target-mem: %d failure(s)\n", failures);
-        return failures ? 1 : 0;
+        printf("target-mem: %d failure(s)\n", fails);
+        return fails ? 1 : 0;
 }

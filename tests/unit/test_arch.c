@@ -275,6 +275,8 @@ static void test_recent_syscalls(void **state)
                 assert_null(scmpd_syscall_name(a, unified(a, 470)));
         }
         assert_true(scmpd_pseudo_nr("uprobe") < -20000);
+        /* The release the tables claim (scmpctl status, --version) is the one pinned above. */
+        assert_string_equal(scmpd_syscall_tables_linux(), "6.18");
 }
 
 static void test_lookup_basics(void **state)

@@ -18,6 +18,7 @@
 #include <linux/audit.h>
 
 #include "audit_store.h"
+#include "learn_args.h"
 #include "control_proto.h"
 #include "stats.h"
 
@@ -39,10 +40,20 @@ static int teardown(void **state)
         return 0;
 }
 
+/* The last call's reason: control_proto_parse() gives it malloc()ed, and only on failure. */
+static char *last_reason;
+
 static int parse(const char *s, struct control_request *req, const char **reason)
 {
-        *reason = NULL;
-        return control_proto_parse(s, strlen(s), req, reason);
+        int r;
+
+        free(last_reason);
+        last_reason = NULL;
+        r = control_proto_parse(s, strlen(s), req, &last_reason);
+        if (r == 0)
+                assert_null(last_reason);
+        *reason = last_reason;
+        return r;
 }
 
 static void test_proto_accepts(void **state)
@@ -248,11 +259,11 @@ static void test_audit_store_bounds(void **state)
         json_t *j, *c, *s;
 
         audit_store_reset(as);
-        audit_store_record(as, "c1", NULL, "getppid", AUDIT_ARCH_X86_64, 110, STATS_CONTINUE,
+        audit_store_record(as, "c1", NULL, "getppid", AUDIT_ARCH_X86_64, 110, NULL, STATS_CONTINUE,
                            1000000000);
-        audit_store_record(as, "c1", NULL, "getppid", AUDIT_ARCH_X86_64, 110, STATS_ERRNO,
+        audit_store_record(as, "c1", NULL, "getppid", AUDIT_ARCH_X86_64, 110, NULL, STATS_ERRNO,
                            3000000000);
-        audit_store_record(as, NULL, NULL, "uname", AUDIT_ARCH_X86_64, 63, STATS_CONTINUE,
+        audit_store_record(as, NULL, NULL, "uname", AUDIT_ARCH_X86_64, 63, NULL, STATS_CONTINUE,
                            2000000000);
         j = audit_store_to_json(as, "c1");
         c = json_array_get(json_object_get(j, "containers"), 0);
@@ -271,8 +282,8 @@ static void test_audit_store_bounds(void **state)
 
         /* Per container: distinct syscalls beyond the limit are dropped and counted. */
         for (int nr = 0; nr < AUDIT_MAX_SYSCALLS + 5; nr++)
-                audit_store_record(as, "wide", NULL, NULL, AUDIT_ARCH_X86_64, nr, STATS_CONTINUE,
-                                   1);
+                audit_store_record(as, "wide", NULL, NULL, AUDIT_ARCH_X86_64, nr, NULL,
+                                   STATS_CONTINUE, 1);
         j = audit_store_to_json(as, "wide");
         c = json_array_get(json_object_get(j, "containers"), 0);
         assert_int_equal(json_array_size(json_object_get(c, "syscalls")), AUDIT_MAX_SYSCALLS);
@@ -283,7 +294,7 @@ static void test_audit_store_bounds(void **state)
          * "wide" at t=1ns and "(none)" at t=2s). */
         for (int k = 0; k < AUDIT_MAX_CONTAINERS; k++) {
                 snprintf(id, sizeof(id), "new-%d", k);
-                audit_store_record(as, id, NULL, "read", AUDIT_ARCH_X86_64, 0, STATS_CONTINUE,
+                audit_store_record(as, id, NULL, "read", AUDIT_ARCH_X86_64, 0, NULL, STATS_CONTINUE,
                                    10000000000ULL + (uint64_t)k);
         }
         j = audit_store_to_json(as, NULL);
@@ -310,11 +321,11 @@ static void test_audit_store_file(void **state)
         snprintf(bad, sizeof(bad), "%s.bad", path);
         a = audit_store_new(NULL);
         assert_int_equal(audit_store_open(a, path), 0); /* missing: empty */
-        audit_store_record(a, "c1", "scmpd-record:runc", "read", AUDIT_ARCH_X86_64, 0,
+        audit_store_record(a, "c1", "scmpd-record:runc", "read", AUDIT_ARCH_X86_64, 0, NULL,
                            STATS_CONTINUE, 5000000000ULL);
-        audit_store_record(a, "c1", "scmpd-record:runc", "mount", AUDIT_ARCH_X86_64, 165,
+        audit_store_record(a, "c1", "scmpd-record:runc", "mount", AUDIT_ARCH_X86_64, 165, NULL,
                            STATS_ERRNO, 6000000000ULL);
-        audit_store_record(a, "c2", NULL, "uname", AUDIT_ARCH_I386, 122, STATS_VALUE, 7);
+        audit_store_record(a, "c2", NULL, "uname", AUDIT_ARCH_I386, 122, NULL, STATS_VALUE, 7);
         assert_int_equal(audit_store_save(a), 0);
         b = audit_store_new(NULL);
         assert_int_equal(audit_store_open(b, path), 0);
@@ -374,6 +385,143 @@ static void test_audit_store_file(void **state)
         rmdir(dir);
 }
 
+/* The learned argument's values of one syscall entry: {"index", "values", "refused",
+ * "overflow"}, or NULL when the entry has none. */
+static json_t *arg_of(json_t *j, const char *name)
+{
+        json_t *c = json_array_get(json_object_get(j, "containers"), 0), *s;
+        size_t i;
+
+        json_array_foreach (json_object_get(c, "syscalls"), i, s)
+                if (json_is_string(json_object_get(s, "name")) &&
+                    strcmp(json_string_value(json_object_get(s, "name")), name) == 0)
+                        return json_object_get(s, "arg");
+        return NULL;
+}
+
+static void assert_json_text(json_t *v, const char *want)
+{
+        char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+
+        assert_non_null(text);
+        assert_string_equal(text, want);
+        free(text);
+}
+
+/* Argument learning: distinct low words per learned argument, marked when a call with the
+ * value went on; a bounded set whose overflow is kept; unknown arguments overflow; the file
+ * keeps them, and a file from before argument learning loads with the values unknown. */
+static void test_audit_store_args(void **state)
+{
+        char dir[] = "/tmp/test-audit-XXXXXX", path[64];
+        uint64_t args[6] = {};
+        struct audit_store *b;
+        json_t *ja, *jb;
+        FILE *f;
+
+        audit_store_reset(as);
+        /* socket (x86_64: 41), domain in argument 0; the high word is not the kernel's */
+        args[0] = 1;
+        audit_store_record(as, "c", NULL, "socket", AUDIT_ARCH_X86_64, 41, args, STATS_CONTINUE, 1);
+        args[0] = 0xdeadbeef00000001ULL;
+        audit_store_record(as, "c", NULL, "socket", AUDIT_ARCH_X86_64, 41, args, STATS_ERRNO, 2);
+        args[0] = 16;
+        audit_store_record(as, "c", NULL, "socket", AUDIT_ARCH_X86_64, 41, args, STATS_ERRNO, 3);
+        args[0] = 2;
+        audit_store_record(as, "c", NULL, "socket", AUDIT_ARCH_X86_64, 41, args, STATS_VALUE, 4);
+        /* ioctl (16): the request is argument 1; one value more than the bound overflows */
+        for (uint64_t k = 0; k <= LEARN_ARGS_MAX_VALUES; k++) {
+                args[1] = 0x5401 + k;
+                audit_store_record(as, "c", NULL, "ioctl", AUDIT_ARCH_X86_64, 16, args,
+                                   STATS_CONTINUE, 5);
+        }
+        /* prctl (157) once with unknown arguments; getpid (39) has no learned argument */
+        audit_store_record(as, "c", NULL, "prctl", AUDIT_ARCH_X86_64, 157, NULL, STATS_CONTINUE, 6);
+        audit_store_record(as, "c", NULL, "getpid", AUDIT_ARCH_X86_64, 39, args, STATS_CONTINUE, 7);
+        /* clone on s390x: argument 0 is the stack there, nothing is learned */
+        audit_store_record(as, "z", NULL, "clone", AUDIT_ARCH_S390X, 120, args, STATS_CONTINUE, 8);
+
+        ja = audit_store_to_json(as, "c");
+        assert_json_text(arg_of(ja, "socket"),
+                         "{\"index\":0,\"overflow\":false,\"refused\":[16],\"values\":[1,2]}");
+        assert_true(json_is_true(json_object_get(arg_of(ja, "ioctl"), "overflow")));
+        assert_int_equal(json_integer_value(json_object_get(arg_of(ja, "ioctl"), "index")), 1);
+        assert_int_equal(json_array_size(json_object_get(arg_of(ja, "ioctl"), "values")),
+                         LEARN_ARGS_MAX_VALUES);
+        assert_json_text(arg_of(ja, "prctl"),
+                         "{\"index\":0,\"overflow\":true,\"refused\":[],\"values\":[]}");
+        assert_null(arg_of(ja, "getpid"));
+        jb = audit_store_to_json(as, "z");
+        assert_null(arg_of(jb, "clone"));
+        json_decref(jb);
+
+        /* the file keeps it all */
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/audit.json", dir);
+        assert_int_equal(audit_store_open(as, path), 0);
+        assert_int_equal(audit_store_save(as), 0);
+        b = audit_store_new(NULL);
+        assert_int_equal(audit_store_open(b, path), 0);
+        jb = audit_store_to_json(b, "c");
+        assert_true(json_equal(ja, jb));
+        json_decref(jb);
+        b = audit_store_free(b);
+        json_decref(ja);
+
+        /* a file written before argument learning: socket's values are unknown */
+        f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("{\"version\":1,\"evicted\":0,\"containers\":[{\"id\":\"old\",\"metadata\":\"\","
+              "\"last_ns\":1,\"dropped\":0,\"syscalls\":[{\"arch\":3221225534,\"nr\":41,"
+              "\"first_ns\":0,\"last_ns\":0,\"verdicts\":[1,0,0,0,0,0]}]}]}",
+              f);
+        fclose(f);
+        b = audit_store_new(NULL);
+        assert_int_equal(audit_store_open(b, path), 0);
+        jb = audit_store_to_json(b, "old");
+        assert_true(json_is_true(json_object_get(arg_of(jb, "socket"), "overflow")));
+        json_decref(jb);
+        b = audit_store_free(b);
+
+        /* hostile "arg" members: set aside like any bad file */
+        static const char *const bad_args[] = {
+                "{\"index\":1,\"values\":[1],\"refused\":[],\"overflow\":false}", /* not socket's */
+                "{\"index\":0,\"values\":[1,1],\"refused\":[],\"overflow\":false}",
+                "{\"index\":0,\"values\":[4294967296],\"refused\":[],\"overflow\":false}",
+                "{\"index\":0,\"values\":[1,2,3,4,5,6,7,8,9],\"refused\":[10,11,12,13,14,15,16,"
+                "17],\"overflow\":false}",
+                "{\"index\":0,\"values\":[1],\"refused\":[],\"overflow\":0}",
+        };
+        for (size_t k = 0; k < sizeof(bad_args) / sizeof(bad_args[0]); k++) {
+                f = fopen(path, "w");
+                assert_non_null(f);
+                fprintf(f,
+                        "{\"version\":1,\"evicted\":0,\"containers\":[{\"id\":\"x\","
+                        "\"metadata\":\"\",\"last_ns\":1,\"dropped\":0,\"syscalls\":[{\"arch\":"
+                        "3221225534,\"nr\":41,\"first_ns\":0,\"last_ns\":0,\"verdicts\":[1,0,0,0,"
+                        "0,0],\"arg\":%s}]}]}",
+                        bad_args[k]);
+                fclose(f);
+                b = audit_store_new(NULL);
+                assert_int_equal(audit_store_open(b, path), 0);
+                jb = audit_store_to_json(b, NULL);
+                assert_int_equal(json_array_size(json_object_get(jb, "containers")), 0);
+                json_decref(jb);
+                assert_int_equal(access(path, F_OK), -1);
+                b = audit_store_free(b);
+                unlink(path);
+                snprintf(path + strlen(path), sizeof(path) - strlen(path), ".bad");
+                unlink(path);
+                path[strlen(path) - 4] = '\0';
+        }
+        /* as still saves to path; forget it before the next test */
+        audit_store_reset(as);
+        as = audit_store_free(as);
+        as = audit_store_new(NULL);
+        unlink(path);
+        rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -384,6 +532,7 @@ int main(void)
                 cmocka_unit_test(test_stats_openmetrics),
                 cmocka_unit_test(test_audit_store_bounds),
                 cmocka_unit_test(test_audit_store_file),
+                cmocka_unit_test(test_audit_store_args),
         };
 
         return cmocka_run_group_tests(tests, setup, teardown);

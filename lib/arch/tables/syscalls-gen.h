@@ -6,6 +6,11 @@
 #define SCMPD_GEN_PSEUDO_COUNT 249
 #define SCMPD_GEN_ARCH_COUNT 23
 
+/* The Linux release whose syscalls the tables follow, and the release whose sources
+ * they were read from (the later calls come from LATER in the generator). */
+#define SCMPD_GEN_LINUX_VERSION "6.18"
+#define SCMPD_GEN_LINUX_SOURCE "6.12"
+
 /* The multiplexer syscalls per arch, derived from the tables (-1: none). */
 #define SCMPD_GEN_X86_SOCKETCALL 102
 #define SCMPD_GEN_X86_IPC 117

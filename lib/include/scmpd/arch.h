@@ -24,6 +24,11 @@ extern "C" {
 
 #define SCMPD_NR_NONE (-1)
 
+/* The Linux release whose syscalls the tables follow, e.g. "6.18": every syscall up to that
+ * release is known by name and number on each arch that has it. A static string, recorded by
+ * the tables' generator (lib/arch/README.md). */
+const char *scmpd_syscall_tables_linux(void);
+
 /* The x32 ABI marks its syscall numbers with this bit. */
 #define SCMPD_X32_SYSCALL_BIT 0x40000000
 

@@ -1,12 +1,17 @@
 /*
- * scmpd handler ABI, version 1: how a shared object decides seccomp notifications inside scmpd.
+ * scmpd handler ABI, version 2: how a shared object decides seccomp notifications inside scmpd.
  *
  * A handler is a shared object that exports one symbol, `scmpd_handler_entry`, a function that
  * returns a description (struct scmpd_handler_ops) whose first member is the ABI version it was
- * built against. scmpd refuses, with a clear error, any object whose version differs from
- * SCMPD_HANDLER_ABI_VERSION. The policy file (scmpd.json(5)) names handlers in ordered chains;
- * each use of a handler in a policy is one *instance* with its own state, created by start() from
- * the JSON configuration the policy gives it and destroyed by stop().
+ * built against. Versions only add: a later version appends members to the end of struct
+ * scmpd_handler_host and changes nothing before them. scmpd runs a handler built for any version
+ * from 1 to its own SCMPD_HANDLER_ABI_VERSION, and refuses, with a clear error naming both, an
+ * object built for a newer version than its own (or for version 0). The host it gives a handler
+ * says, in its abi_version, the version the handler was built for: the members that version
+ * defines are there, and none a handler built earlier could misread. The policy file
+ * (scmpd.json(5)) names handlers in ordered chains; each use of a handler in a policy is one
+ * *instance* with its own state, created by start() from the JSON configuration the policy gives it
+ * and destroyed by stop().
  *
  * For each notification the chain is run in order. A handler returns a verdict:
  *   - NOT_HANDLED: pass to the next handler (an auditing handler does this);
@@ -28,6 +33,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -35,7 +41,8 @@
 extern "C" {
 #endif
 
-#define SCMPD_HANDLER_ABI_VERSION 1U
+/* 1: complete, log. 2: log_enabled, log_fields (structured fields). */
+#define SCMPD_HANDLER_ABI_VERSION 2U
 
 /* The name of the symbol scmpd looks up with dlsym(). */
 #define SCMPD_HANDLER_ENTRY_SYMBOL "scmpd_handler_entry"
@@ -76,14 +83,36 @@ struct scmpd_notification {
 /* An answer that will come later. Opaque; pass it back to host->complete(). */
 struct scmpd_deferred;
 
-/* What scmpd offers a handler. Valid from start() until stop() returns. */
+/* One structured field of a log message (version 2). `key` is 1..32 characters of A-Z, 0-9
+ * and '_', starting with a letter; scmpd logs it as SCMPD_<key> (a journald field, or
+ * SCMPD_<key>=value after the message on standard error), so a handler cannot write journald's or
+ * scmpd's own fields. Fields with another key are dropped. `value` is any string: scmpd replaces
+ * control characters with '?' and keeps at most 256 bytes of it. */
+struct scmpd_log_field {
+        const char *key;
+        const char *value;
+};
+
+/* What scmpd offers a handler. Valid from start() until stop() returns. Each instance has its
+ * own (the log members know which instance speaks). */
 struct scmpd_handler_host {
-        uint32_t abi_version;
+        uint32_t abi_version; /* the version the handler was built for: members up to it exist */
         /* Deliver the verdict of a DEFERRED notification; callable from any thread, once.
          * A NOT_HANDLED or DEFERRED verdict here means "use the policy's default". */
         void (*complete)(struct scmpd_deferred *d, const struct scmpd_verdict *verdict);
         /* Log through scmpd's logger at syslog priority `level` (LOG_ERR ... LOG_DEBUG). */
         void (*log)(int level, const char *handler_name, const char *message);
+        /* Version 2. */
+        /* Whether a message at `level` would be logged now: skip formatting fields otherwise.
+         * Callable from any thread. */
+        bool (*log_enabled)(const struct scmpd_handler_host *host, int level);
+        /* Log `message` at `level` as this instance ("handler NAME: message"), with up to 8
+         * structured fields (struct scmpd_log_field). Callable from any thread. The first
+         * message at LOG_ERR (or more severe) logged while start() runs is held: when start()
+         * fails it is the reason scmpd gives for refusing the configuration (one error line
+         * that names the place in the policy file), otherwise it is logged then. */
+        void (*log_fields)(const struct scmpd_handler_host *host, int level, const char *message,
+                           const struct scmpd_log_field *fields, size_t n_fields);
 };
 
 #define SCMPD_HANDLER_BLOCKING (1U << 0) /* handle() may block: call it on a worker thread */
