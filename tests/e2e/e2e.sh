@@ -61,19 +61,8 @@ c["process"]["args"] = ["/bin/sleep", "60"]
 json.dump(c, open(sys.argv[2], "w"), indent=2)
 EOP
 
-start_scmpd() {
-        rm -f "$SOCK"
-        "$SCMPD_BIN" --config "$W/policy.json" --listen "$SOCK" --control "$W/control.sock" \
-                --foreground --log-target stderr --log-level debug 2>>"$LOG" </dev/null &
-        DPID=$!
-        for _ in $(seq 1 2400); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
-        return 1
-}
-stop_scmpd() {
-        kill "$DPID" 2>/dev/null
-        wait "$DPID" 2>/dev/null
-        DPID=""
-}
+start_scmpd() { e2e_start_scmpd "$W/policy.json"; }
+stop_scmpd() { e2e_stop_scmpd; }
 
 for rt in $RUNTIMES; do
         id="e2e-$rt-$$"

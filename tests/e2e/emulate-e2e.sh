@@ -72,20 +72,8 @@ c["linux"]["seccomp"] = {
 json.dump(c, open(path, "w"), indent=2)
 EOP
 
-start_scmpd() {
-        rm -f "$SOCK"
-        "$SCMPD_BIN" --config "$SRC/docs/examples/mount-emulation.json" --listen "$SOCK" \
-                --control "$W/control.sock" --foreground --log-target stderr --log-level debug \
-                2>>"$LOG" </dev/null &
-        DPID=$!
-        for _ in $(seq 1 2400); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
-        return 1
-}
-stop_scmpd() {
-        kill "$DPID" 2>/dev/null
-        wait "$DPID" 2>/dev/null
-        DPID=""
-}
+start_scmpd() { e2e_start_scmpd "$SRC/docs/examples/mount-emulation.json"; }
+stop_scmpd() { e2e_stop_scmpd; }
 
 # While the container sleeps with its tmpfs mounted: is it in the container's mount table and
 # absent from the host's? Writes "inside=0|1 host=0|1" to $1.

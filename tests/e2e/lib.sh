@@ -49,6 +49,24 @@ if [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ] &&
         CRUN_WRAP=1
 fi
 
+# e2e_start_scmpd CONFIG: the built scmpd in the background with CONFIG, handing off on $SOCK and
+# controlled on $CSOCK (default $W/control.sock), logging at debug to $LOG; DPID is its pid.
+# Returns 0 once both sockets exist, 1 after a generous bound. e2e_stop_scmpd ends it.
+e2e_start_scmpd() {
+        local ctl=${CSOCK:-$W/control.sock}
+        rm -f "$SOCK" "$ctl"
+        "$SCMPD_BIN" --config "$1" --listen "$SOCK" --control "$ctl" --foreground \
+                --log-target stderr --log-level debug 2>>"$LOG" </dev/null &
+        DPID=$!
+        for _ in $(seq 1 2400); do [ -S "$SOCK" ] && [ -S "$ctl" ] && return 0; sleep 0.05; done
+        return 1
+}
+e2e_stop_scmpd() {
+        kill "$DPID" 2>/dev/null
+        wait "$DPID" 2>/dev/null
+        DPID=""
+}
+
 # rt_cmd RUNTIME ARGS...: one runtime call, bounded by TMO seconds.
 rt_cmd() {
         local rt=$1

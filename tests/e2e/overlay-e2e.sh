@@ -92,20 +92,8 @@ json.dump(c, open(out, "w"), indent=2)
 EOP
 }
 
-start_scmpd() {
-        rm -f "$SOCK"
-        "$SCMPD_BIN" --config "$SRC/docs/examples/overlay-emulation.json" --listen "$SOCK" \
-                --control "$W/control.sock" --foreground --log-target stderr --log-level debug \
-                2>>"$LOG" </dev/null &
-        DPID=$!
-        for _ in $(seq 1 2400); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
-        return 1
-}
-stop_scmpd() {
-        kill "$DPID" 2>/dev/null
-        wait "$DPID" 2>/dev/null
-        DPID=""
-}
+start_scmpd() { e2e_start_scmpd "$SRC/docs/examples/overlay-emulation.json"; }
+stop_scmpd() { e2e_stop_scmpd; }
 
 # What the layer holds, read on the host, then overlayfs mounted with it as the upper layer (in
 # a private mount namespace, so nothing can be left mounted on the host).

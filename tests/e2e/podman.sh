@@ -110,19 +110,8 @@ if ! tar -C "$R" -c . | timeout -k 5 "$TMO" podman "${PODMAN_OPTS[@]}" import - 
         exit 77
 fi
 
-start_scmpd() {
-        rm -f "$SOCK" "$CSOCK"
-        "$SCMPD_BIN" --config "$SRC/docs/examples/podman.json" --listen "$SOCK" --control "$CSOCK" \
-                --foreground --log-target stderr --log-level debug 2>>"$LOG" </dev/null &
-        DPID=$!
-        for _ in $(seq 1 2400); do [ -S "$SOCK" ] && [ -S "$CSOCK" ] && return 0; sleep 0.05; done
-        return 1
-}
-stop_scmpd() {
-        kill "$DPID" 2>/dev/null
-        wait "$DPID" 2>/dev/null
-        DPID=""
-}
+start_scmpd() { e2e_start_scmpd "$SRC/docs/examples/podman.json"; }
+stop_scmpd() { e2e_stop_scmpd; }
 
 # While the container waits with its tmpfs mounted: the listener's row, and the mount tables.
 watch_container() {

@@ -106,20 +106,8 @@ json.dump(c, open(dst, "w"), indent=2)
 EOP
 }
 
-start_scmpd() {
-        rm -f "$SOCK"
-        "$SCMPD_BIN" --config "$SRC/docs/examples/container-view.json" --listen "$SOCK" \
-                --control "$W/control.sock" --foreground --log-target stderr --log-level debug \
-                2>>"$LOG" </dev/null &
-        DPID=$!
-        for _ in $(seq 1 2400); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
-        return 1
-}
-stop_scmpd() {
-        kill "$DPID" 2>/dev/null
-        wait "$DPID" 2>/dev/null
-        DPID=""
-}
+start_scmpd() { e2e_start_scmpd "$SRC/docs/examples/container-view.json"; }
+stop_scmpd() { e2e_stop_scmpd; }
 
 has() { grep -qxF "$2" "$OUT" && ok "$1: '$2'" || bad "$1: no '$2'"; }
 has_re() { grep -qE "$2" "$OUT" && ok "$1: /$2/" || bad "$1: no /$2/"; }
