@@ -65,9 +65,16 @@ bool xattr_policy_value_ok(const struct xattr_policy *p, const char *name, const
                            size_t size);
 struct scmpd_verdict xattr_policy_refusal(const struct xattr_policy *p);
 
-/* Shared by all three: {"refuse": "continue" | "EPERM" | 13} into a verdict; -EINVAL if bad. */
+/* Shared by every handler: {"refuse": "continue" | "EPERM" | 13} into a verdict; -EINVAL if
+ * bad. */
 struct json_t;
 int emulate_parse_refusal(struct json_t *v, struct scmpd_verdict def, struct scmpd_verdict *ret);
+/* The keys every handler that runs the helper has: "timeout_ms" (1..600000, 0 when absent: the
+ * helper's default) and "refuse" (emulate_parse_refusal() with `def`). -EINVAL with the reason in
+ * *ret_why (a static string) when one is bad. */
+int emulate_parse_helper_keys(struct json_t *root, struct scmpd_verdict def,
+                              unsigned *ret_timeout_ms, struct scmpd_verdict *ret_refusal,
+                              const char **ret_why);
 
 /* Log through the host's logger (as the instance the host belongs to); nothing when host is
  * NULL (the policies tested on their own). */

@@ -117,19 +117,10 @@ int mknod_policy_parse(const char *json, struct mknod_policy **ret, char **ret_e
                         if (!devices[k].opt_in)
                                 p->allowed |= 1U << k;
         }
-        v = json_object_get(root, "timeout_ms");
-        if (v &&
-            (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 600000)) {
-                why = "\"timeout_ms\" must be 1..600000";
+        if (emulate_parse_helper_keys(root,
+                                      (struct scmpd_verdict){ .kind = SCMPD_VERDICT_CONTINUE },
+                                      &p->timeout_ms, &p->refusal, &why) < 0)
                 goto fail;
-        }
-        p->timeout_ms = v ? (unsigned)json_integer_value(v) : 0;
-        if (emulate_parse_refusal(json_object_get(root, "refuse"),
-                                  (struct scmpd_verdict){ .kind = SCMPD_VERDICT_CONTINUE },
-                                  &p->refusal) < 0) {
-                why = "\"refuse\" must be \"continue\", an errno name or 1..4095";
-                goto fail;
-        }
         *ret = p;
         return 0;
 fail:

@@ -178,6 +178,24 @@ int emulate_parse_refusal(json_t *v, struct scmpd_verdict def, struct scmpd_verd
         return 0;
 }
 
+int emulate_parse_helper_keys(json_t *root, struct scmpd_verdict def, unsigned *ret_timeout_ms,
+                              struct scmpd_verdict *ret_refusal, const char **ret_why)
+{
+        json_t *v = json_object_get(root, "timeout_ms");
+
+        if (v &&
+            (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 600000)) {
+                *ret_why = "\"timeout_ms\" must be 1..600000";
+                return -EINVAL;
+        }
+        *ret_timeout_ms = v ? (unsigned)json_integer_value(v) : 0;
+        if (emulate_parse_refusal(json_object_get(root, "refuse"), def, ret_refusal) < 0) {
+                *ret_why = "\"refuse\" must be \"continue\", an errno name or 1..4095";
+                return -EINVAL;
+        }
+        return 0;
+}
+
 /* The reason for a refusal that names the key or value at fault, written into the parse's own
  * buffer `why_buf` (a local of mount_policy_parse()). */
 #define why_named(fmt, name) \
@@ -346,20 +364,10 @@ int mount_policy_parse(const char *json, struct mount_policy **ret, char **ret_e
         }
         if (v)
                 p->umount = json_is_true(v);
-        v = json_object_get(root, "timeout_ms");
-        if (v &&
-            (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 600000)) {
-                why = "\"timeout_ms\" must be 1..600000";
+        if (emulate_parse_helper_keys(
+                    root, (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = EPERM },
+                    &p->timeout_ms, &p->refusal, &why) < 0)
                 goto fail;
-        }
-        p->timeout_ms = v ? (unsigned)json_integer_value(v) : 0;
-        if (emulate_parse_refusal(
-                    json_object_get(root, "refuse"),
-                    (struct scmpd_verdict){ .kind = SCMPD_VERDICT_RESPOND, .error = EPERM },
-                    &p->refusal) < 0) {
-                why = "\"refuse\" must be \"continue\", an errno name or 1..4095";
-                goto fail;
-        }
         *ret = p;
         return 0;
 fail:
