@@ -20,7 +20,8 @@
 # libseccomp.a of libseccomp's own build instead). Proof that the binding runs on our library:
 # ldd of the module resolves libseccomp.so.2 into our build, and the program of ours checks that
 # its process maps our file and no other and that seccomp_version() is ours.
-# Exit 77 (skip) when the source is not cached or cython3, gcc or Python's headers are missing.
+# PYTHON chooses the interpreter (default python3). Exit 77 (skip) when the source is not cached
+# or cython3, gcc or Python's headers are missing.
 set -eu
 
 usage="usage: python-binding.sh LIBSECCOMP_SO HEADER_DIR GEN_HEADER_DIR VERSION USE_PY REGRESS_PY EXPECTED"
