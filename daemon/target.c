@@ -586,22 +586,37 @@ static bool maps_allow(int fd, uint64_t addr, size_t len, char perm)
         return false;
 }
 
-int target_read(const struct target *t, uint64_t addr, void *buf, size_t len)
+/* The target's mem file opened with `flags`, once its maps show [addr, addr + len) mapped with
+ * permission `perm` ('r' or 'w'), as copy_from_user()/copy_to_user() would need: mem itself uses
+ * FOLL_FORCE, which reads PROT_NONE pages and writes read-only ones. An fd, or -errno. */
+static int open_mem_range(const struct target *t, uint64_t addr, size_t len, int flags, char perm)
 {
         _cleanup_close_ int mem = -1, maps = -1;
+        int fd;
+
+        if (!range_ok(addr, len))
+                return -EFAULT;
+        mem = openat(t->proc_fd, "mem", flags | O_CLOEXEC);
+        maps = openat(t->proc_fd, "maps", O_RDONLY | O_CLOEXEC);
+        if (mem < 0 || maps < 0)
+                return gone_or(t, errno > 0 ? -errno : -EIO);
+        if (!maps_allow(maps, addr, len, perm))
+                return gone_or(t, -EFAULT);
+        fd = mem;
+        mem = -1;
+        return fd;
+}
+
+int target_read(const struct target *t, uint64_t addr, void *buf, size_t len)
+{
+        _cleanup_close_ int mem = -1;
         ssize_t n;
 
         if (len == 0)
                 return 0;
-        if (!range_ok(addr, len))
-                return -EFAULT;
-        mem = openat(t->proc_fd, "mem", O_RDONLY | O_CLOEXEC);
-        maps = openat(t->proc_fd, "maps", O_RDONLY | O_CLOEXEC);
-        if (mem < 0 || maps < 0)
-                return gone_or(t, errno > 0 ? -errno : -EIO);
-        /* FOLL_FORCE reads PROT_NONE pages too, where copy_from_user() fails. */
-        if (!maps_allow(maps, addr, len, 'r'))
-                return gone_or(t, -EFAULT);
+        mem = open_mem_range(t, addr, len, O_RDONLY, 'r');
+        if (mem < 0)
+                return mem;
         do
                 n = pread(mem, buf, len, (off_t)addr);
         while (n < 0 && errno == EINTR);
@@ -612,20 +627,15 @@ int target_read(const struct target *t, uint64_t addr, void *buf, size_t len)
 
 int target_write(const struct target *t, uint64_t addr, const void *buf, size_t len)
 {
-        _cleanup_close_ int mem = -1, maps = -1;
+        _cleanup_close_ int mem = -1;
         ssize_t n;
         int r;
 
         if (len == 0)
                 return 0;
-        if (!range_ok(addr, len))
-                return -EFAULT;
-        mem = openat(t->proc_fd, "mem", O_RDWR | O_CLOEXEC);
-        maps = openat(t->proc_fd, "maps", O_RDONLY | O_CLOEXEC);
-        if (mem < 0 || maps < 0)
-                return gone_or(t, errno > 0 ? -errno : -EIO);
-        if (!maps_allow(maps, addr, len, 'w'))
-                return gone_or(t, -EFAULT);
+        mem = open_mem_range(t, addr, len, O_RDWR, 'w');
+        if (mem < 0)
+                return mem;
         /* Separate the read of its maps from the write they allowed. */
         r = scmpd_notify_id_valid(t->listener_fd, t->id);
         if (r < 0)
