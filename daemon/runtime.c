@@ -16,7 +16,9 @@
  *     member "scmpdSender" that scmpd_handoff_build() writes ("libscmpd").
  * Order: a runtime's executable (runc, crun, scmpctl, with a manager's claim on top of runc or
  * crun), else libscmpd's claim, else the executable's own name (a runtime scmpd does not know,
- * "python3" for a test's fake runtime), else "unknown".
+ * "python3" for a test's fake runtime), else the name of another listener of the same container
+ * (session.c: a peer such as `runc exec -d` may exit before its executable is read), else
+ * "unknown".
  *
  * Invariant: the name is informational. Nothing in scmpd decides on it (policies match the
  * payload's claims and the attested peer credentials, scmpd.json(5)); it is never a privilege.

@@ -357,6 +357,28 @@ void session_loop_done(struct daemon *d)
                 uv_close((uv_handle_t *)&d->drain_check, NULL);
 }
 
+/* A peer that left before scmpd read its executable (`runc exec -d` hands its listener over and
+ * exits at once) names nothing; its listener belongs to a container whose other listeners were
+ * named, and takes their runtime's name. */
+static void runtime_from_sibling(struct daemon *d, const struct scmpd_handoff_state *origin,
+                                 char ret[SESSION_RUNTIME_MAX])
+{
+        struct list_head *pos, *tmp;
+
+        if (!origin || !origin->id)
+                return;
+        list_for_each_safe(pos, tmp, &d->sessions)
+        {
+                struct session *o = list_entry(pos, struct session, link);
+
+                if (o->origin && o->origin->id && strcmp(o->origin->id, origin->id) == 0 &&
+                    strcmp(o->runtime, "unknown") != 0) {
+                        memcpy(ret, o->runtime, SESSION_RUNTIME_MAX);
+                        return;
+                }
+        }
+}
+
 int session_respond(struct session *s, const struct seccomp_notif *req, int64_t val, int32_t error,
                     uint32_t flags)
 {
@@ -407,6 +429,8 @@ static int session_new_full(struct daemon *d, int fd, struct scmpd_handoff_state
         s->created_ns = now_ns();
         /* Named before the observers hear of it; an intake may set its own name afterwards. */
         runtime_derive(&s->peer, origin, s->runtime);
+        if (strcmp(s->runtime, "unknown") == 0)
+                runtime_from_sibling(d, origin, s->runtime);
         list_init(&s->notifs);
         s->config = config_ref(d->config);
         s->policy = config_match_listener(s->config, origin, &s->peer, NULL, &s->match_per_target);

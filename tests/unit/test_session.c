@@ -453,6 +453,33 @@ static void test_observer_sessions(void **state)
         fixture_free(f);
 }
 
+/* A listener whose peer left before its executable was read (`runc exec -d`) takes the runtime
+ * name of its container's other listeners. */
+static void test_runtime_from_sibling(void **state)
+{
+        struct fixture *f = fixture_new("", "");
+        struct scmpd_handoff_state *origin = NULL;
+        struct peer_facts gone_peer = { .known = true, .uid = 0, .gid = 0 };
+        struct session *exec_s = NULL;
+        const char *reason = NULL;
+        static const char payload[] = "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],"
+                                      "\"pid\":2,\"state\":{\"ociVersion\":\"1.0.2\",\"id\":"
+                                      "\"unit\",\"status\":\"running\",\"pid\":2,\"bundle\":"
+                                      "\"/b\"}}";
+        int fd;
+
+        assert_string_equal(f->s->runtime, "unknown");
+        session_set_runtime(f->s, "runc");
+        assert_int_equal(scmpd_handoff_parse(payload, strlen(payload), 1, &origin, &reason), 0);
+        fd = fcntl(listener, F_DUPFD_CLOEXEC, 3);
+        assert_true(fd >= 0);
+        assert_int_equal(session_new(&f->d, fd, origin, &gone_peer, 0, &exec_s), 0);
+        assert_string_equal(exec_s->runtime, "runc");
+        f->d.stopping = true;
+        session_close(exec_s, "test over");
+        fixture_free(f);
+}
+
 static int setup(void **state)
 {
         struct sock_filter insns[] = { BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW) };
@@ -477,6 +504,7 @@ int main(void)
                 cmocka_unit_test(test_proxied),
                 cmocka_unit_test(test_disabled_while_running),
                 cmocka_unit_test(test_observer_sessions),
+                cmocka_unit_test(test_runtime_from_sibling),
         };
 
         log_max_level = LOG_WARNING;
